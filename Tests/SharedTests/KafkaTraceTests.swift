@@ -1,0 +1,8 @@
+import Testing
+@testable import Shared
+
+@Suite struct KafkaTraceTests {
+    @Test func versionIsSemantic() {
+        #expect(KafkaTrace.version.split(separator: ".").count == 3)
+    }
+}
