@@ -1,3 +1,3 @@
-import Shared
+import ArgumentParser
 
-print(KafkaTrace.version)
+DevClusterCommand.main()

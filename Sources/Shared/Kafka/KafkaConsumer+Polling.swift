@@ -1,0 +1,104 @@
+import Synchronization
+
+extension KafkaConsumer {
+    /// One turn of the poll thread: read messages, serve callbacks, answer waiters, and
+    /// pause/resume everything around the buffer bound.
+    func pollIteration() {
+        let hasWaiters = state.withLock { !$0.waiters.isEmpty }
+        var fresh: [KafkaMessage] = []
+        var next = client.consumerPoll(timeoutMs: hasWaiters ? 10 : 50)
+        while let result = next {
+            switch result {
+            case .success(let message): fresh.append(message)
+            case .failure(let error): if error.code != .partitionEOF { reportError(error) }
+            }
+            if fresh.count >= 1_000 { break }
+            next = client.consumerPoll(timeoutMs: 0)
+        }
+        let now = ContinuousClock.now
+        let (answers, pauseChange) = state.withLock { s in
+            s.buffer.append(contentsOf: fresh)
+            var answers: [(CheckedContinuation<[KafkaMessage], Never>, [KafkaMessage])] = []
+            while let waiter = s.waiters.first, s.buffer.count >= waiter.max || waiter.deadline <= now {
+                s.waiters.removeFirst()
+                answers.append((waiter.continuation, Self.take(&s.buffer, waiter.max)))
+            }
+            var change: (pause: Bool, partitions: [TopicPartition])?
+            let active = Array(s.assignment.subtracting(s.userPaused))
+            if !s.isInternallyPaused && s.buffer.count >= bufferCapacity {
+                s.isInternallyPaused = true
+                change = (true, active)
+            } else if s.isInternallyPaused && s.buffer.count <= bufferCapacity / 2 {
+                s.isInternallyPaused = false
+                change = (false, active)
+            }
+            return (answers, change)
+        }
+        for (continuation, messages) in answers { continuation.resume(returning: messages) }
+        if let pauseChange {
+            do throws(KafkaError) {
+                if pauseChange.pause {
+                    try client.pause(pauseChange.partitions)
+                } else {
+                    try client.resume(pauseChange.partitions)
+                }
+            } catch {
+                reportError(error)
+            }
+        }
+    }
+
+    /// Called from the C rebalance callback: after assign, before revoke/lost is applied.
+    func handleRebalance(_ event: RebalanceEvent) {
+        switch event.kind {
+        case .assign:
+            let pauseNew = state.withLock { s in
+                s.assignment.formUnion(event.partitions)
+                return s.isInternallyPaused
+            }
+            if pauseNew {
+                do throws(KafkaError) { try client.pause(event.partitions) } catch { reportError(error) }
+            }
+            onRebalanceEvent(event)
+        case .revoke, .lost:
+            onRebalanceEvent(event)
+            let hook = state.withLock { $0.revokeHook }
+            hook?(event)
+            let revoked = Set(event.partitions)
+            state.withLock { s in
+                s.assignment.subtract(revoked)
+                s.userPaused.subtract(revoked)
+                s.buffer.removeAll { revoked.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
+            }
+        }
+    }
+
+    /// Lag per assigned partition: leader high watermark − our position (or the committed
+    /// offset before the first message). Queries brokers on a dedicated thread.
+    /// Wraps `rd_kafka_query_watermark_offsets`, `rd_kafka_position`, `rd_kafka_committed`.
+    public func lag(timeout: Duration = .seconds(2)) async throws(KafkaError) -> [PartitionLag] {
+        let client = self.client
+        let assigned = state.withLock { Array($0.assignment) }
+        return try await KafkaBlocking.run { () throws(KafkaError) in
+            var positions = Dictionary(
+                uniqueKeysWithValues: client.positions(assigned).map { ($0.topicPartition, $0.offset) })
+            let unknown = assigned.filter { (positions[$0] ?? -1) < 0 }
+            if !unknown.isEmpty {
+                for committed in try client.committedBlocking(unknown, timeout: timeout) {
+                    positions[committed.topicPartition] = committed.offset
+                }
+            }
+            var result: [PartitionLag] = []
+            for partition in assigned {
+                let marks = try client.queryWatermarksBlocking(partition, timeout: timeout)
+                // No position and no commit: auto.offset.reset=earliest starts at the low watermark.
+                let position = (positions[partition] ?? -1) >= 0 ? positions[partition]! : marks.low
+                result.append(
+                    PartitionLag(
+                        topic: partition.topic, partition: partition.partition,
+                        lag: Swift.max(0, marks.high - position), highWatermark: marks.high, position: position))
+            }
+            return result.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        }
+    }
+}

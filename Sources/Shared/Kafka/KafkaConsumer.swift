@@ -1,0 +1,204 @@
+import Synchronization
+
+/// A consumer-group member over librdkafka with app-controlled commits.
+///
+/// A dedicated poll thread calls `rd_kafka_consumer_poll` continuously, even while
+/// partitions are paused, so the group never evicts us for not polling. Messages go into a
+/// bounded buffer read with `poll(max:timeout:)`; when the buffer is full every partition is
+/// paused internally and resumed once half of it is drained.
+public final class KafkaConsumer: Sendable {
+    struct Waiter {
+        var max: Int
+        var deadline: ContinuousClock.Instant
+        var continuation: CheckedContinuation<[KafkaMessage], Never>
+    }
+
+    struct State {
+        var buffer: [KafkaMessage] = []
+        var waiters: [Waiter] = []
+        var assignment: Set<TopicPartition> = []
+        var userPaused: Set<TopicPartition> = []
+        var isInternallyPaused = false
+        var isClosed = false
+        var revokeHook: (@Sendable (RebalanceEvent) -> Void)?
+    }
+
+    /// Lets the C rebalance callback reach the consumer created after it.
+    final class Link: Sendable {
+        struct Ref { weak var consumer: KafkaConsumer? }
+        let ref = Mutex(Ref())
+        var consumer: KafkaConsumer? { ref.withLock { $0.consumer } }
+    }
+
+    let client: RDKafkaClient
+    let state = Mutex(State())
+    let bufferCapacity: Int
+    let onRebalanceEvent: @Sendable (RebalanceEvent) -> Void
+    let reportError: @Sendable (KafkaError) -> Void
+    private let pollThreadBox = Mutex<KafkaPollThread?>(nil)
+
+    /// Creates the consumer from raw librdkafka `properties` (must include `group.id`).
+    /// - Parameters:
+    ///   - bufferCapacity: messages buffered ahead of `poll` before partitions are paused.
+    ///   - onRebalance: every assign / revoke / lost, on the poll thread.
+    ///   - onStatistics: the statistics JSON every `statistics.interval.ms`.
+    ///   - onError: errors from librdkafka (consume errors, broker errors).
+    public init(
+        properties: [String: String],
+        bufferCapacity: Int = 10_000,
+        onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
+        onStatistics: (@Sendable (String) -> Void)? = nil,
+        onError: (@Sendable (KafkaError) -> Void)? = nil
+    ) throws(KafkaError) {
+        guard properties["group.id"] != nil else {
+            throw .invalidArgument(context: "KafkaConsumer", reason: "group.id is required for a group consumer")
+        }
+        let link = Link()
+        let callbacks = RDKafkaCallbacks(
+            onStatistics: onStatistics, onError: onError,
+            onRebalance: { kind, partitions in
+                link.consumer?.handleRebalance(RebalanceEvent(kind: kind, partitions: partitions))
+            })
+        self.client = try RDKafkaClient(kind: .consumer, properties: properties, callbacks: callbacks)
+        self.bufferCapacity = max(1, bufferCapacity)
+        self.onRebalanceEvent = onRebalance ?? { _ in }
+        self.reportError = onError ?? { _ in }
+        link.ref.withLock { $0.consumer = self }
+        let thread = KafkaPollThread(name: "kafka-consumer-poll") { [weak self] in
+            self?.pollIteration()
+        }
+        pollThreadBox.withLock { $0 = thread }
+    }
+
+    /// Creates the consumer from the typed configuration.
+    public convenience init(
+        configuration: KafkaConsumerConfiguration,
+        onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
+        onStatistics: (@Sendable (String) -> Void)? = nil,
+        onError: (@Sendable (KafkaError) -> Void)? = nil
+    ) throws(KafkaError) {
+        try self.init(
+            properties: configuration.properties, bufferCapacity: configuration.bufferCapacity,
+            onRebalance: onRebalance, onStatistics: onStatistics, onError: onError)
+    }
+
+    deinit {
+        if stopPolling() { client.consumerCloseBlocking() }
+    }
+
+    /// Runs synchronously on the poll thread when partitions are revoked or lost, BEFORE they
+    /// are unassigned: finish and commit (`commitSync`) what is in hand. Buffered messages of
+    /// those partitions are dropped afterwards (the next owner reads them again).
+    public func setRevokeHook(_ hook: @escaping @Sendable (RebalanceEvent) -> Void) {
+        state.withLock { $0.revokeHook = hook }
+    }
+
+    /// Joins the group for `topics`. Wraps `rd_kafka_subscribe`.
+    public func subscribe(topics: [String]) throws(KafkaError) {
+        try client.subscribe(topics: topics)
+    }
+
+    /// Up to `max` messages: returns at once when `max` are buffered, else waits until `max`
+    /// arrive or `timeout` passes and returns what there is (possibly none).
+    public func poll(max: Int, timeout: Duration) async -> [KafkaMessage] {
+        let limit = Swift.max(1, max)
+        let deadline = ContinuousClock.now + timeout
+        return await withCheckedContinuation { continuation in
+            let ready: [KafkaMessage]? = state.withLock { s in
+                if s.isClosed || s.buffer.count >= limit || timeout <= .zero {
+                    return Self.take(&s.buffer, limit)
+                }
+                s.waiters.append(Waiter(max: limit, deadline: deadline, continuation: continuation))
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+        // (the resume for waiters happens on the poll thread)
+    }
+
+    /// Commits `offsets` (each = last processed offset + 1) and waits for the broker.
+    /// Runs `rd_kafka_commit` on a dedicated thread.
+    public func commit(_ offsets: [TopicPartitionOffset]) async throws(KafkaError) {
+        let client = self.client
+        try await KafkaBlocking.run { () throws(KafkaError) in try client.commitBlocking(offsets) }
+    }
+
+    /// Blocking commit for the revoke hook (which already runs on the poll thread).
+    /// Wraps `rd_kafka_commit(async=0)`.
+    public func commitSync(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        try client.commitBlocking(offsets)
+    }
+
+    /// Stops fetching `partitions`; polling (and group membership) continues.
+    /// Wraps `rd_kafka_pause_partitions`.
+    public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
+        state.withLock { $0.userPaused.formUnion(partitions) }
+        try client.pause(partitions)
+    }
+
+    /// Fetches `partitions` again from the current position. Wraps `rd_kafka_resume_partitions`.
+    public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
+        let isInternallyPaused = state.withLock { s in
+            s.userPaused.subtract(partitions)
+            return s.isInternallyPaused
+        }
+        if !isInternallyPaused { try client.resume(partitions) }
+    }
+
+    /// Partitions currently paused by `pause(_:)`.
+    public var pausedPartitions: Set<TopicPartition> { state.withLock { $0.userPaused } }
+
+    /// The current assignment. Wraps `rd_kafka_assignment`.
+    public func assignment() throws(KafkaError) -> [TopicPartition] {
+        try client.assignment().sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+    }
+
+    /// Messages buffered ahead of `poll`.
+    public var bufferedCount: Int { state.withLock { $0.buffer.count } }
+
+    /// Leaves the group (`rd_kafka_consumer_close`; the revoke hook runs) and stops polling.
+    /// Pending `poll` calls return what is buffered. Runs off the cooperative pool.
+    public func close() async {
+        guard let thread = takePollThread() else { return }
+        let client = self.client
+        _ = try? await KafkaBlocking.run { () throws(KafkaError) in
+            thread.stop()
+            client.consumerCloseBlocking()
+        }
+        finishClose()
+    }
+
+    // MARK: - poll thread
+
+    private func takePollThread() -> KafkaPollThread? {
+        pollThreadBox.withLock { box in
+            defer { box = nil }
+            return box
+        }
+    }
+
+    /// Stops the poll thread; true if this call did it.
+    private func stopPolling() -> Bool {
+        guard let thread = takePollThread() else { return false }
+        thread.stop()
+        return true
+    }
+
+    private func finishClose() {
+        client.markClosed()
+        let waiters = state.withLock { s in
+            s.isClosed = true
+            defer { s.waiters = [] }
+            return s.waiters.map { ($0.continuation, Self.take(&s.buffer, $0.max)) }
+        }
+        for (continuation, messages) in waiters { continuation.resume(returning: messages) }
+    }
+
+    static func take(_ buffer: inout [KafkaMessage], _ limit: Int) -> [KafkaMessage] {
+        let count = Swift.min(limit, buffer.count)
+        guard count > 0 else { return [] }
+        let taken = Array(buffer.prefix(count))
+        buffer.removeFirst(count)
+        return taken
+    }
+}

@@ -1,0 +1,30 @@
+/// A message read by `KafkaConsumer`. Bytes are copied out of librdkafka.
+public struct KafkaMessage: Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    /// Headers in wire order; names may repeat.
+    public var headers: [(String, [UInt8])]
+    /// Message timestamp in milliseconds since the epoch (create or log-append time), nil if absent.
+    public var timestampMs: Int64?
+
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
+        headers: [(String, [UInt8])], timestampMs: Int64?
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestampMs = timestampMs
+    }
+
+    /// The first header named `name`.
+    public func header(_ name: String) -> [UInt8]? {
+        headers.first { $0.0 == name }?.1
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Synchronization
+
+/// A dedicated OS thread that runs `iteration` in a loop until `stop()`.
+///
+/// librdkafka's blocking calls (`rd_kafka_poll`, `rd_kafka_consumer_poll`) run here and never
+/// on the Swift cooperative pool. `iteration` must block briefly (e.g. poll with a 10–100 ms
+/// timeout) so `stop()` is observed quickly.
+final class KafkaPollThread: Sendable {
+    private struct State {
+        var isRunning = true
+        var threadID: pthread_t?
+    }
+
+    private let state = Mutex(State())
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(name: String, iteration: @escaping @Sendable () -> Void) {
+        // The thread keeps `self` alive until the loop ends.
+        let thread = Thread { [self] in
+            state.withLock { $0.threadID = pthread_self() }
+            while state.withLock({ $0.isRunning }) {
+                iteration()
+            }
+            finished.signal()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// True when called from the poll thread itself.
+    var isCurrentThread: Bool {
+        state.withLock { s in s.threadID.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+
+    /// Asks the loop to end and waits for the current iteration to finish. Idempotent.
+    /// Called from the poll thread itself it only asks (waiting would deadlock).
+    func stop() {
+        let wasRunning = state.withLock { s in
+            defer { s.isRunning = false }
+            return s.isRunning
+        }
+        guard wasRunning, !isCurrentThread else { return }
+        finished.wait()
+    }
+}

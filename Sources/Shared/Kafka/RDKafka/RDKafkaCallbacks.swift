@@ -1,0 +1,114 @@
+import CRdKafka
+
+/// The Swift side of librdkafka's C callbacks. One instance per client, passed to C as the
+/// `rd_kafka_conf_set_opaque` pointer (retained by `RDKafkaClient` until after `rd_kafka_destroy`).
+final class RDKafkaCallbacks: Sendable {
+    let onDelivery: (@Sendable (DeliveryReport) -> Void)?
+    let onStatistics: (@Sendable (String) -> Void)?
+    let onError: (@Sendable (KafkaError) -> Void)?
+    /// Called after an assign is applied, and before a revoke/lost is applied (the app may
+    /// commit what it holds). Runs on the thread that polls.
+    let onRebalance: (@Sendable (RebalanceEvent.Kind, [TopicPartition]) -> Void)?
+
+    init(
+        onDelivery: (@Sendable (DeliveryReport) -> Void)? = nil,
+        onStatistics: (@Sendable (String) -> Void)? = nil,
+        onError: (@Sendable (KafkaError) -> Void)? = nil,
+        onRebalance: (@Sendable (RebalanceEvent.Kind, [TopicPartition]) -> Void)? = nil
+    ) {
+        self.onDelivery = onDelivery
+        self.onStatistics = onStatistics
+        self.onError = onError
+        self.onRebalance = onRebalance
+    }
+
+    static func from(_ opaque: UnsafeMutableRawPointer?) -> RDKafkaCallbacks? {
+        guard let opaque else { return nil }
+        return Unmanaged<RDKafkaCallbacks>.fromOpaque(opaque).takeUnretainedValue()
+    }
+
+    /// Installs the C trampolines on `conf`. Wraps `rd_kafka_conf_set_*_cb`.
+    func install(on conf: OpaquePointer, isConsumer: Bool) {
+        if onDelivery != nil {
+            rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+                guard let message, let box = RDKafkaCallbacks.from(opaque) else { return }
+                box.onDelivery?(RDKafkaCallbacks.report(message.pointee))
+            }
+        }
+        if onStatistics != nil {
+            rd_kafka_conf_set_stats_cb(conf) { _, json, length, opaque in
+                guard let json, let box = RDKafkaCallbacks.from(opaque) else { return 0 }
+                let bytes = UnsafeRawBufferPointer(start: json, count: length)
+                box.onStatistics?(String(decoding: bytes, as: UTF8.self))
+                return 0  // librdkafka frees json
+            }
+        }
+        rd_kafka_conf_set_error_cb(conf) { rk, err, reason, opaque in
+            guard let box = RDKafkaCallbacks.from(opaque) else { return }
+            box.onError?(RDKafkaCallbacks.error(rk, err: err, reason: reason))
+        }
+        if isConsumer {
+            rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
+                guard let rk else { return }
+                RDKafkaCallbacks.from(opaque)?.rebalance(rk, err: err, partitions: partitions)
+            }
+        }
+    }
+
+    private static func report(_ message: rd_kafka_message_t) -> DeliveryReport {
+        let id = RDKafkaClient.messageID(from: message._private)
+        let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let latencyMicros = withUnsafePointer(to: message) { rd_kafka_message_latency($0) }
+        var error: KafkaError?
+        if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let code = KafkaErrorCode(message.err)
+            error = .from(code: code, context: "delivery to \(topic)[\(message.partition)]")
+        }
+        return DeliveryReport(
+            id: id, topic: topic, partition: message.partition, offset: message.offset,
+            error: error, latency: .microseconds(max(0, latencyMicros)))
+    }
+
+    private static func error(
+        _ rk: OpaquePointer?, err: Int32, reason: UnsafePointer<CChar>?
+    ) -> KafkaError {
+        var code = KafkaErrorCode(rawValue: err)
+        var message = reason.map { String(cString: $0) } ?? code.message
+        var isFatal = false
+        if code == .fatal, let rk {
+            var buffer = [CChar](repeating: 0, count: 512)
+            let original = rd_kafka_fatal_error(rk, &buffer, buffer.count)
+            code = KafkaErrorCode(original)
+            message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            isFatal = true
+        }
+        return .from(code: code, message: message, context: "librdkafka client error", isFatal: isFatal)
+    }
+
+    private func rebalance(
+        _ rk: OpaquePointer, err: rd_kafka_resp_err_t,
+        partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+    ) {
+        let parts = RDKafkaTopicPartitionList.offsets(partitions).map(\.topicPartition)
+        let isCooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } == "COOPERATIVE"
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            if isCooperative {
+                if let error = rd_kafka_incremental_assign(rk, partitions) { rd_kafka_error_destroy(error) }
+            } else {
+                rd_kafka_assign(rk, partitions)
+            }
+            onRebalance?(.assign, parts)
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            onRebalance?(rd_kafka_assignment_lost(rk) != 0 ? .lost : .revoke, parts)
+            if isCooperative {
+                if let error = rd_kafka_incremental_unassign(rk, partitions) { rd_kafka_error_destroy(error) }
+            } else {
+                rd_kafka_assign(rk, nil)
+            }
+        default:
+            onError?(.from(code: KafkaErrorCode(err), context: "rebalance"))
+            rd_kafka_assign(rk, nil)
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+@testable import Shared
+
+@Suite struct KafkaConsumerTests {
+    private func produce(_ cluster: RDKafkaMockCluster, topic: String, count: Int, from start: Int = 0) async throws {
+        let producer = try KafkaProducer(
+            properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
+        defer { producer.close() }
+        for index in start..<(start + count) {
+            try producer.send(
+                topic: topic, key: Array("k\(index)".utf8), value: Array(String(index).utf8), id: UInt64(index))
+        }
+        #expect(await producer.flush(timeout: .seconds(20)) == 0)
+    }
+
+    private func value(_ message: KafkaMessage) -> Int {
+        Int(String(decoding: message.value, as: UTF8.self)) ?? -1
+    }
+
+    @Test func committedOffsetsAreWhereTheNextMemberResumes() async throws {
+        let cluster = try RDKafkaMockCluster(brokers: 3)
+        let topic = KafkaTestSupport.uniqueTopic("commit")
+        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 3)
+        try await produce(cluster, topic: topic, count: 30)
+        let group = "g-\(topic)"
+        let configuration = KafkaTestSupport.consumerConfiguration(cluster, group: group)
+
+        let events = Collector<RebalanceEvent>()
+        let first = try KafkaConsumer(configuration: configuration, onRebalance: events.append)
+        try first.subscribe(topics: [topic])
+        let firstBatch = await KafkaTestSupport.consume(first, count: 30)
+        #expect(firstBatch.map(value) == Array(0..<30))
+        // Process only the first 10: commit last processed + 1.
+        try await first.commit([TopicPartitionOffset(committing: firstBatch[9])])
+        #expect(try first.assignment() == [TopicPartition(topic: topic, partition: 0)])
+        let lag = try await first.lag()
+        #expect(lag.map(\.highWatermark) == [30])
+        #expect(lag.map(\.lag) == [0])  // position is past everything read
+        await first.close()
+        #expect(await events.wait { $0.contains { $0.kind == .revoke } })
+        #expect(events.all.first?.kind == .assign)
+
+        let second = try KafkaConsumer(configuration: configuration)
+        try second.subscribe(topics: [topic])
+        let resumed = await KafkaTestSupport.consume(second, count: 20)
+        await second.close()
+        #expect(resumed.map(value) == Array(10..<30))
+        #expect(resumed.first?.offset == 10)
+    }
+
+    @Test func revokeHookRunsBeforeUnassignAndCanCommit() async throws {
+        let cluster = try RDKafkaMockCluster(brokers: 1)
+        let topic = KafkaTestSupport.uniqueTopic("revoke")
+        try cluster.createTopic(name: topic, partitions: 2, replicationFactor: 1)
+        try await produce(cluster, topic: topic, count: 10)
+        let configuration = KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)")
+        let consumer = try KafkaConsumer(configuration: configuration)
+        let inHand = Collector<KafkaMessage>()
+        let hookResults = Collector<String>()
+        consumer.setRevokeHook { [weak consumer] event in
+            // Still assigned here, so the commit is accepted.
+            let offsets = inHand.all.filter { message in
+                event.partitions.contains(TopicPartition(topic: message.topic, partition: message.partition))
+            }.map(TopicPartitionOffset.init(committing:))
+            do {
+                try consumer?.commitSync(offsets)
+                hookResults.append("committed \(offsets.count)")
+            } catch {
+                hookResults.append("failed \(error)")
+            }
+        }
+        try consumer.subscribe(topics: [topic])
+        for message in await KafkaTestSupport.consume(consumer, count: 10) { inHand.append(message) }
+        await consumer.close()
+        #expect(hookResults.all.first?.hasPrefix("committed") == true)
+
+        let next = try KafkaConsumer(configuration: configuration)
+        try next.subscribe(topics: [topic])
+        let leftovers = await next.poll(max: 10, timeout: .seconds(3))
+        await next.close()
+        #expect(leftovers.isEmpty)  // everything in hand was committed by the hook
+    }
+
+    @Test func pausedPartitionsStopDeliveringUntilResumed() async throws {
+        let cluster = try RDKafkaMockCluster(brokers: 1)
+        let topic = KafkaTestSupport.uniqueTopic("pause")
+        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        try await produce(cluster, topic: topic, count: 5)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)"))
+        try consumer.subscribe(topics: [topic])
+        #expect(await KafkaTestSupport.consume(consumer, count: 5).map(value) == Array(0..<5))
+
+        let partition = TopicPartition(topic: topic, partition: 0)
+        try consumer.pause([partition])
+        #expect(consumer.pausedPartitions == [partition])
+        try await produce(cluster, topic: topic, count: 5, from: 5)
+        #expect(await consumer.poll(max: 5, timeout: .seconds(2)).isEmpty)
+        #expect(try consumer.assignment() == [partition])  // still a member while paused
+
+        try consumer.resume([partition])
+        #expect(await KafkaTestSupport.consume(consumer, count: 5).map(value) == Array(5..<10))
+        await consumer.close()
+    }
+
+    @Test func smallBufferPausesInternallyWithoutLosingMessages() async throws {
+        let cluster = try RDKafkaMockCluster(brokers: 1)
+        let topic = KafkaTestSupport.uniqueTopic("buffer")
+        try cluster.createTopic(name: topic, partitions: 2, replicationFactor: 1)
+        try await produce(cluster, topic: topic, count: 300)
+        var configuration = KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)")
+        configuration.bufferCapacity = 20
+        let consumer = try KafkaConsumer(configuration: configuration)
+        try consumer.subscribe(topics: [topic])
+        var seen: [Int] = []
+        let deadline = ContinuousClock.now + .seconds(20)
+        while seen.count < 300, ContinuousClock.now < deadline {
+            let batch = await consumer.poll(max: 7, timeout: .milliseconds(100))
+            #expect(batch.count <= 7)
+            seen += batch.map(value)
+            #expect(consumer.bufferedCount <= 20 + 1_000)
+        }
+        await consumer.close()
+        #expect(seen.sorted() == Array(0..<300))
+    }
+
+    @Test func missingGroupIDIsRefused() {
+        #expect(throws: KafkaError.self) { _ = try KafkaConsumer(properties: ["bootstrap.servers": "127.0.0.1:1"]) }
+    }
+}
