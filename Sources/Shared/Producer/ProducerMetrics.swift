@@ -1,0 +1,90 @@
+import Prometheus
+import Synchronization
+
+/// The producer's Prometheus metrics (names in docs/CONTRACT.md), registered on an injected
+/// registry. Labelled handles are cached so the hot path does one dictionary lookup.
+public final class ProducerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    public let topic: String
+    public let ordersGenerated: Counter
+    public let receivedHTTP: Counter
+    public let receivedGenerator: Counter
+    public let produced: Counter
+    public let delivered: Counter
+    public let deliveryLatency: DurationHistogram
+    public let queueDepth: Gauge
+    public let inFlight: Gauge
+    public let queueFull: Counter
+    public let backpressureRejected: Counter
+    public let undeliveredAtShutdown: Gauge
+    private let failedByError = Mutex<[String: Counter]>([:])
+    private let rejectedByReason = Mutex<[String: Counter]>([:])
+
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
+    ]
+
+    public init(registry: PrometheusCollectorRegistry, topic: String) {
+        self.registry = registry
+        self.topic = topic
+        let t = [("topic", topic)]
+        ordersGenerated = registry.makeCounter(
+            name: "kafkatrace_producer_orders_generated_total", help: "Orders made by the built-in generator.")
+        receivedHTTP = registry.makeCounter(
+            name: "kafkatrace_producer_orders_received_total", labels: [("source", "http")],
+            help: "Valid orders accepted for producing, by source.")
+        receivedGenerator = registry.makeCounter(
+            name: "kafkatrace_producer_orders_received_total", labels: [("source", "generator")],
+            help: "Valid orders accepted for producing, by source.")
+        produced = registry.makeCounter(
+            name: "kafkatrace_producer_messages_produced_total", labels: t,
+            help: "Messages enqueued into librdkafka.")
+        delivered = registry.makeCounter(
+            name: "kafkatrace_producer_messages_delivered_total", labels: t,
+            help: "Messages acknowledged by the brokers (delivery report without error).")
+        deliveryLatency = registry.makeDurationHistogram(
+            name: "kafkatrace_producer_delivery_latency_seconds", labels: t, buckets: Self.latencyBuckets,
+            help: "Time from enqueue to delivery report.")
+        queueDepth = registry.makeGauge(
+            name: "kafkatrace_producer_queue_depth", help: "Messages in librdkafka's queue (rd_kafka_outq_len).")
+        inFlight = registry.makeGauge(
+            name: "kafkatrace_producer_in_flight", help: "Messages produced and not yet reported delivered or failed.")
+        queueFull = registry.makeCounter(
+            name: "kafkatrace_producer_queue_full_total", help: "Times the local queue was found full (QUEUE_FULL).")
+        backpressureRejected = registry.makeCounter(
+            name: "kafkatrace_producer_backpressure_rejected_total",
+            help: "Orders refused because the local queue stayed full past kafka.enqueue_timeout_ms.")
+        undeliveredAtShutdown = registry.makeGauge(
+            name: "kafkatrace_producer_undelivered_at_shutdown",
+            help: "Messages still undelivered when the shutdown flush ended.")
+        // Announce the labelled families at start so dashboards and alerts see zeros, not gaps.
+        _ = failed(error: "none")
+        _ = rejected(reason: "invalid_json")
+    }
+
+    /// The failure counter for one librdkafka error name.
+    public func failed(error: String) -> Counter {
+        failedByError.withLock { cache in
+            if let c = cache[error] { return c }
+            let c = registry.makeCounter(
+                name: "kafkatrace_producer_messages_failed_total", labels: [("topic", topic), ("error", error)],
+                help: "Messages whose delivery failed, by librdkafka error.")
+            cache[error] = c
+            return c
+        }
+    }
+
+    /// The HTTP rejection counter for one validation reason code.
+    public func rejected(reason: String) -> Counter {
+        rejectedByReason.withLock { cache in
+            if let c = cache[reason] { return c }
+            let c = registry.makeCounter(
+                name: "kafkatrace_producer_orders_rejected_total", labels: [("reason", reason)],
+                help: "Orders refused over HTTP, by validation reason.")
+            cache[reason] = c
+            return c
+        }
+    }
+}
