@@ -30,34 +30,23 @@ public final class ProducerMetrics: Sendable {
         self.registry = registry
         self.topic = topic
         let t = [("topic", topic)]
-        ordersGenerated = registry.makeCounter(
-            name: "kafkatrace_producer_orders_generated_total", help: "Orders made by the built-in generator.")
-        receivedHTTP = registry.makeCounter(
-            name: "kafkatrace_producer_orders_received_total", labels: [("source", "http")],
+        ordersGenerated = registry.counter("kafkatrace_producer_orders_generated_total", help: "Orders made by the built-in generator.")
+        receivedHTTP = registry.counter("kafkatrace_producer_orders_received_total", labels: [("source", "http")],
             help: "Valid orders accepted for producing, by source.")
-        receivedGenerator = registry.makeCounter(
-            name: "kafkatrace_producer_orders_received_total", labels: [("source", "generator")],
+        receivedGenerator = registry.counter("kafkatrace_producer_orders_received_total", labels: [("source", "generator")],
             help: "Valid orders accepted for producing, by source.")
-        produced = registry.makeCounter(
-            name: "kafkatrace_producer_messages_produced_total", labels: t,
+        produced = registry.counter("kafkatrace_producer_messages_produced_total", labels: t,
             help: "Messages enqueued into librdkafka.")
-        delivered = registry.makeCounter(
-            name: "kafkatrace_producer_messages_delivered_total", labels: t,
+        delivered = registry.counter("kafkatrace_producer_messages_delivered_total", labels: t,
             help: "Messages acknowledged by the brokers (delivery report without error).")
-        deliveryLatency = registry.makeDurationHistogram(
-            name: "kafkatrace_producer_delivery_latency_seconds", labels: t, buckets: Self.latencyBuckets,
+        deliveryLatency = registry.durationHistogram("kafkatrace_producer_delivery_latency_seconds", labels: t, buckets: Self.latencyBuckets,
             help: "Time from enqueue to delivery report.")
-        queueDepth = registry.makeGauge(
-            name: "kafkatrace_producer_queue_depth", help: "Messages in librdkafka's queue (rd_kafka_outq_len).")
-        inFlight = registry.makeGauge(
-            name: "kafkatrace_producer_in_flight", help: "Messages produced and not yet reported delivered or failed.")
-        queueFull = registry.makeCounter(
-            name: "kafkatrace_producer_queue_full_total", help: "Times the local queue was found full (QUEUE_FULL).")
-        backpressureRejected = registry.makeCounter(
-            name: "kafkatrace_producer_backpressure_rejected_total",
+        queueDepth = registry.gauge("kafkatrace_producer_queue_depth", help: "Messages in librdkafka's queue (rd_kafka_outq_len).")
+        inFlight = registry.gauge("kafkatrace_producer_in_flight", help: "Messages produced and not yet reported delivered or failed.")
+        queueFull = registry.counter("kafkatrace_producer_queue_full_total", help: "Times the local queue was found full (QUEUE_FULL).")
+        backpressureRejected = registry.counter("kafkatrace_producer_backpressure_rejected_total",
             help: "Orders refused because the local queue stayed full past kafka.enqueue_timeout_ms.")
-        undeliveredAtShutdown = registry.makeGauge(
-            name: "kafkatrace_producer_undelivered_at_shutdown",
+        undeliveredAtShutdown = registry.gauge("kafkatrace_producer_undelivered_at_shutdown",
             help: "Messages still undelivered when the shutdown flush ended.")
         // Announce the labelled families at start so dashboards and alerts see zeros, not gaps.
         _ = failed(error: "none")
@@ -68,8 +57,7 @@ public final class ProducerMetrics: Sendable {
     public func failed(error: String) -> Counter {
         failedByError.withLock { cache in
             if let c = cache[error] { return c }
-            let c = registry.makeCounter(
-                name: "kafkatrace_producer_messages_failed_total", labels: [("topic", topic), ("error", error)],
+            let c = registry.counter("kafkatrace_producer_messages_failed_total", labels: [("topic", topic), ("error", error)],
                 help: "Messages whose delivery failed, by librdkafka error.")
             cache[error] = c
             return c
@@ -80,8 +68,7 @@ public final class ProducerMetrics: Sendable {
     public func rejected(reason: String) -> Counter {
         rejectedByReason.withLock { cache in
             if let c = cache[reason] { return c }
-            let c = registry.makeCounter(
-                name: "kafkatrace_producer_orders_rejected_total", labels: [("reason", reason)],
+            let c = registry.counter("kafkatrace_producer_orders_rejected_total", labels: [("reason", reason)],
                 help: "Orders refused over HTTP, by validation reason.")
             cache[reason] = c
             return c

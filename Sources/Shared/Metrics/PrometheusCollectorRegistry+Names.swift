@@ -1,0 +1,29 @@
+import Prometheus
+
+/// Registers metrics by their full Prometheus name (as listed in docs/CONTRACT.md) with help text,
+/// through swift-prometheus' descriptor API.
+extension PrometheusCollectorRegistry {
+    private static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    public func counter(_ name: String, labels: [(String, String)] = [], help: String) -> Counter {
+        makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    public func gauge(_ name: String, labels: [(String, String)] = [], help: String) -> Gauge {
+        makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    public func durationHistogram(
+        _ name: String, labels: [(String, String)] = [], buckets: [Duration], help: String
+    ) -> DurationHistogram {
+        makeDurationHistogram(descriptor: Self.descriptor(name, help), labels: labels, buckets: buckets)
+    }
+
+    public func valueHistogram(
+        _ name: String, labels: [(String, String)] = [], buckets: [Double], help: String
+    ) -> ValueHistogram {
+        makeValueHistogram(descriptor: Self.descriptor(name, help), labels: labels, buckets: buckets)
+    }
+}
