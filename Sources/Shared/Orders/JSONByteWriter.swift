@@ -27,6 +27,16 @@ public struct JSONByteWriter: Sendable {
     /// (as `\n`, `\t`, ... or `\u00XX`); everything else is copied as UTF-8.
     public mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        var needsEscaping = false
+        for b in text.utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+            needsEscaping = true
+            break
+        }
+        if !needsEscaping {  // common case: one bulk copy
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for b in text.utf8 {
             if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
                 bytes.append(b)

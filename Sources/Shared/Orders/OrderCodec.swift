@@ -111,12 +111,13 @@ public enum OrderCodec {
         }
         let p = path.isEmpty ? "" : path + "."
         let strict = presence == .event
-        let required: [(String, JSONValue?, Bool)] = [
-            ("schema_version", schemaVersion, strict), ("order_id", orderID, strict), ("customer_id", customerID, true),
-            ("items", items, true), ("total_amount", total, true), ("status", status, strict),
-            ("created_at", createdAt, strict),
-        ]
-        for (name, v, isRequired) in required where isRequired && v == nil { throw .missingField(p + name) }
+        if strict && schemaVersion == nil { throw .missingField(p + "schema_version") }
+        if strict && orderID == nil { throw .missingField(p + "order_id") }
+        if customerID == nil { throw .missingField(p + "customer_id") }
+        if items == nil { throw .missingField(p + "items") }
+        if total == nil { throw .missingField(p + "total_amount") }
+        if strict && status == nil { throw .missingField(p + "status") }
+        if strict && createdAt == nil { throw .missingField(p + "created_at") }
 
         let schemaNumber = try optionalNumber(schemaVersion, p + "schema_version")
         let orderIDText = try optionalString(orderID, p + "order_id")
@@ -130,16 +131,16 @@ public enum OrderCodec {
         var draftItems: [OrderDraft.Item] = []
         draftItems.reserveCapacity(lines.count)
         for (i, line) in lines.enumerated() {
-            draftItems.append(try item(line, path: "\(p)items[\(i)]"))
+            draftItems.append(try item(line, prefix: p, index: i))
         }
         return OrderDraft(
             schemaVersion: schemaNumber, orderID: orderIDText, customerID: customerText, items: draftItems,
             totalAmount: totalNumber, status: statusText, createdAt: createdText)
     }
 
-    private static func item(_ value: JSONValue, path: String) throws(OrderDecodingError) -> OrderDraft.Item {
+    private static func item(_ value: JSONValue, prefix: String, index: Int) throws(OrderDecodingError) -> OrderDraft.Item {
         guard case .object(let members) = value else {
-            throw .wrongType(field: path, expected: "object", actual: value.typeName)
+            throw .wrongType(field: "\(prefix)items[\(index)]", expected: "object", actual: value.typeName)
         }
         var itemID: JSONValue?, name: JSONValue?, quantity: JSONValue?, price: JSONValue?
         for m in members {
@@ -152,12 +153,20 @@ public enum OrderCodec {
             default: continue
             }
         }
-        for (key, v) in [("item_id", itemID), ("name", name), ("quantity", quantity), ("unit_price", price)] where v == nil {
-            throw .missingField("\(path).\(key)")
+        let path = { (key: String) in "\(prefix)items[\(index)].\(key)" }
+        if itemID == nil { throw .missingField(path("item_id")) }
+        if name == nil { throw .missingField(path("name")) }
+        if quantity == nil { throw .missingField(path("quantity")) }
+        if price == nil { throw .missingField(path("unit_price")) }
+        guard case .string(let id) = itemID! else { throw .wrongType(field: path("item_id"), expected: "string", actual: itemID!.typeName) }
+        guard case .string(let n) = name! else { throw .wrongType(field: path("name"), expected: "string", actual: name!.typeName) }
+        guard case .number(let q) = quantity! else {
+            throw .wrongType(field: path("quantity"), expected: "number", actual: quantity!.typeName)
         }
-        return OrderDraft.Item(
-            itemID: try string(itemID, "\(path).item_id"), name: try string(name, "\(path).name"),
-            quantity: try number(quantity, "\(path).quantity"), unitPrice: try number(price, "\(path).unit_price"))
+        guard case .number(let u) = price! else {
+            throw .wrongType(field: path("unit_price"), expected: "number", actual: price!.typeName)
+        }
+        return OrderDraft.Item(itemID: id, name: n, quantity: q, unitPrice: u)
     }
 
     private static func string(_ v: JSONValue?, _ field: String) throws(OrderDecodingError) -> String {

@@ -23,9 +23,16 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         OrderTimestamp(date: Date())
     }
 
-    /// `date` truncated (towards the past) to milliseconds.
+    /// `date` truncated (towards the past) to milliseconds, clamped to years 0001–9999.
     public init(date: Date) {
-        millisecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let ms = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        if ms.isNaN || ms <= Double(Self.minMilliseconds) {
+            millisecondsSinceEpoch = Self.minMilliseconds
+        } else if ms >= Double(Self.maxMilliseconds) {
+            millisecondsSinceEpoch = Self.maxMilliseconds
+        } else {
+            millisecondsSinceEpoch = Int64(ms)
+        }
     }
 
     /// The same instant as a `Date`.
@@ -47,9 +54,9 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         public var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int
     }
 
-    /// The UTC calendar parts of this instant.
+    /// The UTC calendar parts of this instant (clamped to years 0001–9999 when out of range).
     public var parts: Parts {
-        let ms = millisecondsSinceEpoch
+        let ms = min(max(millisecondsSinceEpoch, Self.minMilliseconds), Self.maxMilliseconds)
         let days = Self.floorDiv(ms, 86_400_000)
         let msOfDay = Int(ms - days * 86_400_000)
         let (y, m, d) = Self.civil(fromDays: days)

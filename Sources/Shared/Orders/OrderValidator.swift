@@ -140,9 +140,11 @@ public struct OrderValidator: Sendable {
 
     /// Cents in 1...max with at most 2 decimals, else a problem.
     private func money(
-        _ n: JSONNumber, field: String, code: ValidationProblem.Code, max: Int64,
+        _ n: JSONNumber, field makeField: @autoclosure () -> String, code: ValidationProblem.Code, max: Int64,
         into problems: inout [ValidationProblem]
     ) -> Int64? {
+        if let cents = n.scaled(decimals: 2), cents >= 1, cents <= max { return cents }  // fast path
+        let field = makeField()
         guard let cents = n.scaled(decimals: 2) else {
             let why = n.isExact && n.exponent < -2 ? "has more than 2 decimals" : "is out of range"
             problems.append(.init(code, field: field, "\(field) \(n) \(why); allowed 0.01 to \(Self.formatCents(max))"))

@@ -173,3 +173,42 @@ import Testing
         #expect(drafts == orders.map(OrderDraft.init))
     }
 }
+
+extension OrderCodecTests {
+    /// The seed corpus in `Fuzz/corpus/order/` behaves as its file names say: `valid_*` decodes,
+    /// `batch_*` splits with some bad entries, every other name starts with its reason code.
+    @Test func fuzzCorpusDecodesAsNamed() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let dir = root.appendingPathComponent("Fuzz/corpus/order")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(names.count >= 20 && names.count <= 40)
+        let ids = try OrderIDGenerator(instanceID: "CORPUS")
+        for name in names {
+            let bytes = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
+            if name.hasPrefix("valid_submission") {
+                let draft = try OrderCodec.decodeDraft(bytes)
+                #expect(throws: Never.self, "\(name)") { try OrderValidator().makeOrder(from: draft, generator: ids) }
+            } else if name.hasPrefix("valid_") {
+                #expect(throws: Never.self, "\(name)") { try OrderCodec.decode(bytes) }
+            } else if name.hasPrefix("batch_") {
+                let entries = try OrderCodec.decodeBatch(bytes)
+                let bad = entries.filter { entry in
+                    guard case .success(let draft) = entry.result else { return true }
+                    return !OrderValidator().validate(draft).isEmpty
+                }
+                #expect(entries.count >= 3 && !bad.isEmpty && bad.count < entries.count, "\(name)")
+            } else {
+                let expected = ValidationProblem.Code.allCases.filter { name.hasPrefix($0.rawValue) }
+                    .max { $0.rawValue.count < $1.rawValue.count }
+                let code = try #require(expected, "\(name) does not start with a reason code")
+                do {
+                    _ = try OrderCodec.decode(bytes)
+                    Issue.record("\(name) decoded")
+                } catch {
+                    #expect(error.code == code, "\(name): \(error)")
+                }
+            }
+        }
+    }
+}

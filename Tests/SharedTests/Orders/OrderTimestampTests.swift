@@ -55,4 +55,13 @@ import Testing
             #expect(formatter.string(from: t.date) == t.description)
         }
     }
+
+    @Test func outOfRangeInstantsClampInsteadOfTrapping() {
+        #expect(OrderTimestamp(millisecondsSinceEpoch: .min).description == "0001-01-01T00:00:00.000Z")
+        #expect(OrderTimestamp(millisecondsSinceEpoch: .max).description == "9999-12-31T23:59:59.999Z")
+        #expect(!OrderTimestamp(millisecondsSinceEpoch: .max).isRepresentable)
+        #expect(OrderTimestamp(date: .distantFuture).isRepresentable)
+        #expect(OrderTimestamp(date: Date(timeIntervalSince1970: 1e300)).millisecondsSinceEpoch == OrderTimestamp.maxMilliseconds)
+        #expect(OrderTimestamp(date: Date(timeIntervalSince1970: 1.5)).millisecondsSinceEpoch == 1500)
+    }
 }

@@ -141,4 +141,20 @@ import Testing
         try await task.value  // returns normally on cancellation
         #expect(counted.withLock { $0 } <= 1)
     }
+
+    @Test func unlimitedRunsTheBodyWithoutSleeping() async throws {
+        var pacer = try RatePacer(rate: .unlimited, start: Self.start)
+        var calls = 0
+        struct Stop: Error {}
+        do {
+            try await pacer.run(
+                now: { Self.start },
+                sleep: { _ in Issue.record("unlimited mode slept") }
+            ) {
+                calls += 1
+                if calls == 5000 { throw Stop() }
+            }
+        } catch is Stop {}
+        #expect(calls == 5000)
+    }
 }
