@@ -5,7 +5,9 @@
 /// `customer_id` matches `^CUST-[0-9]{5}$`; 1...`maxItems` lines; each quantity an integer in
 /// 1...`maxQuantity`; each unit price in 0.01...`maxUnitPriceCents` with at most 2 decimals;
 /// `total_amount` in 0.01...`maxTotalCents` with at most 2 decimals and equal to the sum of the
-/// lines; status one of `OrderStatus`; `created_at` RFC 3339.
+/// lines; status one of `OrderStatus`; `created_at` RFC 3339. Line `item_id` and `name` must be
+/// 1–200 bytes of text without control characters; the contract has no code for that, so it is
+/// reported as `wrong_type`.
 public struct OrderValidator: Sendable {
     /// Most lines accepted (generated orders have at most 5).
     public var maxItems: Int
@@ -84,8 +86,16 @@ public struct OrderValidator: Sendable {
         } else {
             items.reserveCapacity(d.items.count)
             for (i, line) in d.items.enumerated() {
-                let q = line.quantity.int64Value
-                if q == nil || q! < 1 || q! > maxQuantity {
+                if !Self.isPlainText(line.itemID) || !Self.isPlainText(line.name) {
+                    for (key, text) in [("item_id", line.itemID), ("name", line.name)] where !Self.isPlainText(text) {
+                        problems.append(.init(.wrongType, field: "items[\(i)].\(key)",
+                                              "\(key) must be 1 to \(Self.maxTextBytes) bytes of text without control characters"))
+                    }
+                    linesValid = false
+                }
+                var q = line.quantity.int64Value
+                if let value = q, value < 1 || value > maxQuantity { q = nil }
+                if q == nil {
                     linesValid = false
                     problems.append(.init(.invalidQuantity, field: "items[\(i)].quantity",
                                           "quantity \(line.quantity) must be a whole number from 1 to \(maxQuantity)"))
@@ -199,6 +209,20 @@ public struct OrderValidator: Sendable {
     private static func isInstanceID(_ b: ArraySlice<UInt8>) -> Bool {
         guard b.count >= 4, b.count <= 16 else { return false }
         return b.allSatisfy { isDigit($0) || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }
+    }
+
+    /// Longest `item_id` or `name` accepted, in UTF-8 bytes.
+    public static let maxTextBytes = 200
+
+    /// 1...`maxTextBytes` UTF-8 bytes with no control characters (U+0000–U+001F, U+007F):
+    /// PostgreSQL `jsonb` cannot store U+0000, and names are shown to people.
+    static func isPlainText(_ text: String) -> Bool {
+        var count = 0
+        for b in text.utf8 {
+            if b < 0x20 || b == 0x7F { return false }
+            count += 1
+        }
+        return count >= 1 && count <= maxTextBytes
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }

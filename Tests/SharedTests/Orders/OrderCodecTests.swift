@@ -77,6 +77,11 @@ import Testing
     }
 
     @Test func escapesStringsAndRoundTripsThem() throws {
+        let printable = Order(
+            orderID: "ORD-20261123-00001-ABCD", customerID: "CUST-00001",
+            items: [OrderItem(itemID: "ITEM-\"1\"", name: "Caf\u{E9} \\ \"Spezial\" 中 😀 </b>", quantity: 1, unitPriceCents: 1)],
+            totalCents: 1, createdAt: Self.now)
+        #expect(try OrderCodec.decode(OrderCodec.encode(printable)) == printable)
         let tricky = "Quote \" back\\slash \n\r\t\u{8}\u{C} nul\u{0} esc\u{1B} del\u{7F} é 中 😀 </script>"
         let order = Order(
             orderID: "ORD-20261123-00001-ABCD", customerID: "CUST-00001",
@@ -86,7 +91,8 @@ import Testing
         #expect(!bytes.contains { $0 < 0x20 })  // every control character escaped
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.contains(#"\u0000"#) && text.contains(#"\u001b"#) && text.contains(#"\""#) && text.contains(#"\\"#))
-        #expect(try OrderCodec.decode(bytes) == order)
+        // The validator refuses control characters in names, so compare the structural decode.
+        #expect(try OrderCodec.decodeDraft(bytes, presence: .event) == OrderDraft(order))
         let fromFoundation = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
         let items = fromFoundation?["items"] as? [[String: Any]]
         #expect(items?.first?["name"] as? String == tricky)

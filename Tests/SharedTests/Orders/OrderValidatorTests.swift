@@ -145,4 +145,19 @@ import Testing
         order.createdAt = OrderTimestamp(millisecondsSinceEpoch: OrderTimestamp.maxMilliseconds + 1)
         #expect(OrderValidator().validate(order).map(\.code) == [.invalidTimestamp])
     }
+
+    @Test func itemTextMustBePrintableAndBounded() {
+        for (id, name) in [("", "A"), ("ITEM-01", ""), ("ITEM-01", "nul\u{0}"), ("ITEM\n01", "A"),
+                           ("ITEM-01", String(repeating: "x", count: 201))] {
+            let draft = OrderDraft(customerID: "CUST-00001",
+                                   items: [OrderDraft.Item(itemID: id, name: name, quantity: JSONNumber(1), unitPrice: JSONNumber(1))],
+                                   totalAmount: JSONNumber(1))
+            #expect(problems(draft).map(\.code) == [.wrongType], "\(id) \(name)")
+        }
+        let ok = OrderDraft(customerID: "CUST-00001",
+                            items: [OrderDraft.Item(itemID: "X", name: String(repeating: "é", count: 100), quantity: JSONNumber(1),
+                                                    unitPrice: JSONNumber(1))],
+                            totalAmount: JSONNumber(1))
+        #expect(problems(ok).isEmpty)
+    }
 }
