@@ -1,0 +1,206 @@
+/// Encodes orders to the contract's JSON bytes and decodes them back, strictly.
+///
+/// Encoding is a hand-written byte writer (keys in contract order, money with two decimals,
+/// `created_at` as RFC 3339 UTC milliseconds). Decoding runs `JSONParser` and reports the first
+/// structural problem as `invalid_json` → `missing_field` → `wrong_type`, then every rule
+/// broken (`OrderValidator`). Unknown keys are ignored (forward compatible); `null` counts as
+/// absent; duplicate keys are `invalid_json`.
+public enum OrderCodec {
+    /// Which fields must be present.
+    public enum Presence: Sendable {
+        /// A Kafka event: every field is required.
+        case event
+        /// An HTTP submission: `schema_version`, `order_id`, `status`, `created_at` are optional.
+        case submission
+    }
+
+    // MARK: - Encoding
+
+    /// The order as compact JSON bytes, e.g.
+    /// `{"schema_version":1,"order_id":"ORD-…","customer_id":"CUST-00017","items":[…],"total_amount":25.00,"status":"pending","created_at":"2026-11-23T09:30:00.123Z"}`.
+    public static func encode(_ order: Order) -> [UInt8] {
+        var w = JSONByteWriter(capacity: 160 + order.items.count * 96)
+        encode(order, into: &w)
+        return w.bytes
+    }
+
+    /// Appends the order's JSON to `w` (used by array encoding).
+    public static func encode(_ order: Order, into w: inout JSONByteWriter) {
+        w.raw("{\"schema_version\":")
+        w.integer(order.schemaVersion)
+        w.raw(",\"order_id\":")
+        w.string(order.orderID)
+        w.raw(",\"customer_id\":")
+        w.string(order.customerID)
+        w.raw(",\"items\":[")
+        for (i, item) in order.items.enumerated() {
+            if i > 0 { w.raw(UInt8(ascii: ",")) }
+            w.raw("{\"item_id\":")
+            w.string(item.itemID)
+            w.raw(",\"name\":")
+            w.string(item.name)
+            w.raw(",\"quantity\":")
+            w.integer(item.quantity)
+            w.raw(",\"unit_price\":")
+            w.cents(item.unitPriceCents)
+            w.raw(UInt8(ascii: "}"))
+        }
+        w.raw("],\"total_amount\":")
+        w.cents(order.totalCents)
+        w.raw(",\"status\":\"")
+        w.raw(order.status.staticName)
+        w.raw("\",\"created_at\":\"")
+        order.createdAt.write(to: &w)
+        w.raw("\"}")
+    }
+
+    /// Orders as one JSON array.
+    public static func encodeArray(_ orders: [Order]) -> [UInt8] {
+        var w = JSONByteWriter(capacity: orders.count * 400 + 2)
+        w.raw(UInt8(ascii: "["))
+        for (i, order) in orders.enumerated() {
+            if i > 0 { w.raw(UInt8(ascii: ",")) }
+            encode(order, into: &w)
+        }
+        w.raw(UInt8(ascii: "]"))
+        return w.bytes
+    }
+
+    // MARK: - Decoding
+
+    /// Decodes and validates a Kafka event: every field required, every rule checked.
+    public static func decode(
+        _ bytes: [UInt8], validator: OrderValidator = OrderValidator()
+    ) throws(OrderDecodingError) -> Order {
+        let draft = try decodeDraft(bytes, presence: .event)
+        return try validator.makeOrder(from: draft, orderID: { _ in "" }, now: { OrderTimestamp(millisecondsSinceEpoch: 0) })
+    }
+
+    /// Parses and structure-checks one order (no rule checks: use `OrderValidator`).
+    public static func decodeDraft(
+        _ bytes: [UInt8], range: Range<Int>? = nil, presence: Presence = .submission
+    ) throws(OrderDecodingError) -> OrderDraft {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes, range: range)
+        } catch {
+            throw .invalidJSON(error)
+        }
+        return try draft(from: value, presence: presence)
+    }
+
+    /// Structure-checks an already parsed value as one order.
+    public static func draft(from value: JSONValue, presence: Presence, path: String = "") throws(OrderDecodingError) -> OrderDraft {
+        guard case .object(let members) = value else {
+            throw .wrongType(field: path.isEmpty ? "(order)" : path, expected: "object", actual: value.typeName)
+        }
+        var schemaVersion: JSONValue?, orderID: JSONValue?, customerID: JSONValue?, items: JSONValue?
+        var total: JSONValue?, status: JSONValue?, createdAt: JSONValue?
+        for m in members {
+            let v: JSONValue? = m.value == .null ? nil : m.value
+            switch m.key {
+            case "schema_version": schemaVersion = v
+            case "order_id": orderID = v
+            case "customer_id": customerID = v
+            case "items": items = v
+            case "total_amount": total = v
+            case "status": status = v
+            case "created_at": createdAt = v
+            default: continue
+            }
+        }
+        let p = path.isEmpty ? "" : path + "."
+        let strict = presence == .event
+        if strict && schemaVersion == nil { throw .missingField(p + "schema_version") }
+        if strict && orderID == nil { throw .missingField(p + "order_id") }
+        if customerID == nil { throw .missingField(p + "customer_id") }
+        if items == nil { throw .missingField(p + "items") }
+        if total == nil { throw .missingField(p + "total_amount") }
+        if strict && status == nil { throw .missingField(p + "status") }
+        if strict && createdAt == nil { throw .missingField(p + "created_at") }
+
+        let schemaNumber = try optionalNumber(schemaVersion, p + "schema_version")
+        let orderIDText = try optionalString(orderID, p + "order_id")
+        let customerText = try string(customerID, p + "customer_id")
+        let totalNumber = try number(total, p + "total_amount")
+        let statusText = try optionalString(status, p + "status")
+        let createdText = try optionalString(createdAt, p + "created_at")
+        guard case .array(let lines) = items! else {
+            throw .wrongType(field: p + "items", expected: "array", actual: items!.typeName)
+        }
+        var draftItems: [OrderDraft.Item] = []
+        draftItems.reserveCapacity(lines.count)
+        for (i, line) in lines.enumerated() {
+            draftItems.append(try item(line, prefix: p, index: i))
+        }
+        return OrderDraft(
+            schemaVersion: schemaNumber, orderID: orderIDText, customerID: customerText, items: draftItems,
+            totalAmount: totalNumber, status: statusText, createdAt: createdText)
+    }
+
+    private static func item(_ value: JSONValue, prefix: String, index: Int) throws(OrderDecodingError) -> OrderDraft.Item {
+        guard case .object(let members) = value else {
+            throw .wrongType(field: "\(prefix)items[\(index)]", expected: "object", actual: value.typeName)
+        }
+        var itemID: JSONValue?, name: JSONValue?, quantity: JSONValue?, price: JSONValue?
+        for m in members {
+            let v: JSONValue? = m.value == .null ? nil : m.value
+            switch m.key {
+            case "item_id": itemID = v
+            case "name": name = v
+            case "quantity": quantity = v
+            case "unit_price": price = v
+            default: continue
+            }
+        }
+        let path = { (key: String) in "\(prefix)items[\(index)].\(key)" }
+        if itemID == nil { throw .missingField(path("item_id")) }
+        if name == nil { throw .missingField(path("name")) }
+        if quantity == nil { throw .missingField(path("quantity")) }
+        if price == nil { throw .missingField(path("unit_price")) }
+        guard case .string(let id) = itemID! else { throw .wrongType(field: path("item_id"), expected: "string", actual: itemID!.typeName) }
+        guard case .string(let n) = name! else { throw .wrongType(field: path("name"), expected: "string", actual: name!.typeName) }
+        guard case .number(let q) = quantity! else {
+            throw .wrongType(field: path("quantity"), expected: "number", actual: quantity!.typeName)
+        }
+        guard case .number(let u) = price! else {
+            throw .wrongType(field: path("unit_price"), expected: "number", actual: price!.typeName)
+        }
+        return OrderDraft.Item(itemID: id, name: n, quantity: q, unitPrice: u)
+    }
+
+    private static func string(_ v: JSONValue?, _ field: String) throws(OrderDecodingError) -> String {
+        guard let v else { throw .missingField(field) }
+        guard case .string(let s) = v else { throw .wrongType(field: field, expected: "string", actual: v.typeName) }
+        return s
+    }
+
+    private static func number(_ v: JSONValue?, _ field: String) throws(OrderDecodingError) -> JSONNumber {
+        guard let v else { throw .missingField(field) }
+        guard case .number(let n) = v else { throw .wrongType(field: field, expected: "number", actual: v.typeName) }
+        return n
+    }
+
+    private static func optionalString(_ v: JSONValue?, _ field: String) throws(OrderDecodingError) -> String? {
+        guard let v else { return nil }
+        return try string(v, field)
+    }
+
+    private static func optionalNumber(_ v: JSONValue?, _ field: String) throws(OrderDecodingError) -> JSONNumber? {
+        guard let v else { return nil }
+        return try number(v, field)
+    }
+}
+
+extension OrderStatus {
+    /// The raw value as a `StaticString`, so the encoder copies bytes without a `String`.
+    var staticName: StaticString {
+        switch self {
+        case .pending: "pending"
+        case .confirmed: "confirmed"
+        case .preparing: "preparing"
+        case .delivered: "delivered"
+        case .cancelled: "cancelled"
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// Makes random, valid orders: a random customer of `Customers`, 1–5 distinct menu items,
+/// quantities 1–5, `total_amount` = sum of the lines, status `pending`, dated `now`.
+///
+/// The random source is passed in, so a seeded `SplitMix64` replays the same orders
+/// (ids aside, which come from the shared, thread-safe `OrderIDGenerator`).
+public struct OrderGenerator: Sendable {
+    public let ids: OrderIDGenerator
+    public var maxLines: Int
+    public var maxQuantity: Int64
+
+    public init(ids: OrderIDGenerator, maxLines: Int = 5, maxQuantity: Int64 = 5) {
+        self.ids = ids
+        self.maxLines = min(max(1, maxLines), Menu.items.count)
+        self.maxQuantity = max(1, maxQuantity)
+    }
+
+    /// One new order dated `now`.
+    public func makeOrder(at now: OrderTimestamp, using rng: inout some RandomNumberGenerator) -> Order {
+        let menu = Menu.items
+        let lineCount = Int.random(in: 1...maxLines, using: &rng)
+        // Pick `lineCount` distinct menu positions (partial Fisher-Yates over a small index array).
+        var positions = Array(0..<menu.count)
+        var items: [OrderItem] = []
+        items.reserveCapacity(lineCount)
+        var total: Int64 = 0
+        for i in 0..<lineCount {
+            let j = Int.random(in: i..<positions.count, using: &rng)
+            positions.swapAt(i, j)
+            let dish = menu[positions[i]]
+            let quantity = Int64.random(in: 1...maxQuantity, using: &rng)
+            items.append(OrderItem(itemID: dish.itemID, name: dish.name, quantity: quantity, unitPriceCents: dish.priceCents))
+            total += quantity * dish.priceCents
+        }
+        let customer = Customers.ids[Int.random(in: 0..<Customers.count, using: &rng)]
+        return Order(
+            orderID: ids.next(at: now), customerID: customer, items: items, totalCents: total, status: .pending,
+            createdAt: now)
+    }
+
+    /// One new order dated now, from the system random generator.
+    public func makeOrder() -> Order {
+        var rng = SystemRandomNumberGenerator()
+        return makeOrder(at: .now(), using: &rng)
+    }
+}
