@@ -22,21 +22,26 @@ public final class DeliveryTracker: Sendable {
 
     public init() {}
 
-    /// A fresh message id; `expectReport` marks that somebody will `wait` for it.
+    /// A fresh message id, counted in flight at once (before `send`, so a report that beats
+    /// the sender back never makes the count negative); `expectReport` marks that somebody will
+    /// `wait` for it. Call `cancel` when librdkafka refused the message.
     public func makeID(expectReport: Bool) -> UInt64 {
         state.withLock { s in
             let id = s.nextID
             s.nextID &+= 1
+            s.inFlight += 1
             if expectReport { s.entries[id] = .expecting }
             return id
         }
     }
 
-    /// Counts a message handed to librdkafka.
-    public func sent() { state.withLock { $0.inFlight += 1 } }
-
     /// Forgets an id whose send failed before librdkafka took it.
-    public func cancel(_ id: UInt64) { _ = state.withLock { $0.entries.removeValue(forKey: id) } }
+    public func cancel(_ id: UInt64) {
+        state.withLock { s in
+            s.inFlight -= 1
+            s.entries.removeValue(forKey: id)
+        }
+    }
 
     /// Records a delivery report (called on the poll thread).
     public func report(_ report: DeliveryReport) {
