@@ -1,0 +1,90 @@
+# syntax=docker/dockerfile:1
+#
+# KafkaTrace image: both daemons (kafkatrace-producer, kafkatrace-consumer) in one image.
+# The Helm chart picks the daemon with `command:`; plain `docker run` starts the producer.
+#
+#   docker build -t kafkatrace:dev .
+#   docker run --rm -p 8080:8080 -e KAFKATRACE_KAFKA_BROKERS=broker:9092 kafkatrace:dev
+#   docker run --rm -p 8081:8081 -e KAFKATRACE_POSTGRES_URL=postgresql://... kafkatrace:dev kafkatrace-consumer
+#
+# Checked statically by tests/deploy/test_dockerfile.py (hadolint, package names, COPY paths).
+
+# ---------------------------------------------------------------------------------------------
+# Build stage: Swift 6.3 toolchain on Debian 12, static Swift stdlib, C libraries from Debian.
+# ---------------------------------------------------------------------------------------------
+FROM swift:6.3-bookworm AS build
+
+# Versions are not pinned on purpose: Debian 12 security updates replace them in place
+# (bookworm-security), and an old pin would make the build fail instead of picking the fix.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      librdkafka-dev \
+      libpq-dev \
+      libsystemd-dev \
+      pkg-config \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+
+# Resolve dependencies in their own layer so source edits don't refetch them.
+COPY Package.swift ./
+RUN swift package resolve
+
+COPY Sources ./Sources
+RUN swift build -c release --static-swift-stdlib \
+      --product kafkatrace-producer \
+ && swift build -c release --static-swift-stdlib \
+      --product kafkatrace-consumer \
+ && install -d /out \
+ && install -m 0755 .build/release/kafkatrace-producer /out/kafkatrace-producer \
+ && install -m 0755 .build/release/kafkatrace-consumer /out/kafkatrace-consumer
+
+# ---------------------------------------------------------------------------------------------
+# Runtime stage: slim Debian 12 with only the shared C libraries the daemons link.
+# ---------------------------------------------------------------------------------------------
+FROM debian:12-slim AS runtime
+
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+ARG CREATED=unknown
+
+LABEL org.opencontainers.image.title="kafkatrace" \
+      org.opencontainers.image.description="KafkaTrace order producer and consumer daemons (Kafka -> PostgreSQL)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/kafkatrace/kafkatrace" \
+      org.opencontainers.image.documentation="https://github.com/kafkatrace/kafkatrace/blob/main/docs/deployment.md" \
+      org.opencontainers.image.base.name="docker.io/library/debian:12-slim"
+
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      librdkafka1 \
+      libpq5 \
+      libsystemd0 \
+      ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 kafkatrace \
+ && useradd --system --uid 10001 --gid 10001 --no-create-home \
+      --home-dir /nonexistent --shell /usr/sbin/nologin kafkatrace
+
+COPY --from=build /out/kafkatrace-producer /out/kafkatrace-consumer /usr/local/bin/
+COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/kafkatrace-healthcheck
+
+# Numeric user so Kubernetes `runAsNonRoot` can verify it without /etc/passwd.
+USER 10001:10001
+
+# 8080 = producer HTTP, 8081 = consumer HTTP (docs/CONTRACT.md).
+EXPOSE 8080 8081
+
+# Logs to stdout as JSON (log.format=json is the default); no writable paths needed.
+ENV KAFKATRACE_LOG_FORMAT=json
+
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["/usr/local/bin/kafkatrace-healthcheck"]
+
+STOPSIGNAL SIGTERM
+CMD ["/usr/local/bin/kafkatrace-producer"]

@@ -1,0 +1,83 @@
+import Foundation
+
+/// `--help` text and the `docs/configuration.md` key tables, both from ``ConfigCatalog``.
+public enum ConfigHelp {
+    /// Descriptions of the flags that are not configuration.
+    static func controlFlagLines(for service: DaemonKind) -> [(String, String)] {
+        var lines = [
+            ("--config FILE", "read a YAML (.yaml/.yml) or JSON (.json) config file"),
+            ("--check-config", "print the effective configuration (secrets redacted) and exit"),
+            ("--version", "print the version and exit"),
+            ("--help, -h", "print this help and exit"),
+        ]
+        if service == .consumer { lines.append(("--migrate-only", "apply database migrations and exit")) }
+        return lines
+    }
+
+    static func defaultText(_ spec: ConfigKeySpec) -> String {
+        spec.defaultNote ?? spec.defaultValue ?? "(unset)"
+    }
+
+    static func environmentText(_ spec: ConfigKeySpec) -> [String] {
+        [spec.environmentName] + (spec.environmentFileName.map { ["\($0) (file content)"] } ?? [])
+            + spec.environmentAliases.map { "\($0) (alias)" }
+    }
+
+    /// The `--help` text for `service`.
+    public static func text(for service: DaemonKind) -> String {
+        var out = """
+            Usage: \(service.binaryName) [--config FILE] [--check-config] [--version] [--help]\
+            \(service == .consumer ? " [--migrate-only]" : "") [--<key> VALUE ...]
+
+            Configuration sources, highest first: command-line flags (--http-port 9000 or --http-port=9000),
+            environment (KAFKATRACE_*), the --config FILE (YAML or JSON, nested or dotted keys), defaults.
+
+            Flags:
+
+            """
+        for (flag, summary) in controlFlagLines(for: service) {
+            out += "  " + flag.padding(toLength: 18, withPad: " ", startingAt: 0) + summary + "\n"
+        }
+        out += "\nConfiguration keys:\n"
+        for spec in ConfigCatalog.keys(for: service) {
+            out += "  \(spec.key)\(spec.isSecret ? " (secret)" : "")\n"
+            out += "      \(spec.summary)\n"
+            out += "      env \(environmentText(spec).joined(separator: ", ")); flag \(spec.flagName)\n"
+            out += "      default \(defaultText(spec)); allowed: \(spec.allowed)\n"
+        }
+        out += """
+
+            librdkafka pass-through:
+              KAFKATRACE_KAFKA_<property>=VALUE, e.g. KAFKATRACE_KAFKA_ssl.ca.location=/etc/kafka/ca.pem
+              (a name with a '.' or a lower-case letter after KAFKATRACE_KAFKA_ is a librdkafka property),
+              or a kafka.properties map in the config file. Properties that a key above owns are refused.
+
+            """
+        return out
+    }
+
+    /// Markdown tables (common, producer, consumer) for `docs/configuration.md`.
+    public static func markdownReference() -> String {
+        var out = ""
+        let sections: [(String, [ConfigKeySpec])] = [
+            ("Common (both daemons)", ConfigCatalog.keys(for: .producer).filter { $0.scope == .common }),
+            ("Producer", ConfigCatalog.keys(for: .producer).filter { $0.scope == .producer }),
+            ("Consumer", ConfigCatalog.keys(for: .consumer).filter { $0.scope == .consumer }),
+        ]
+        for (title, specs) in sections {
+            out += "### \(title)\n\n| key | env | flag | default | allowed | what |\n|---|---|---|---|---|---|\n"
+            for spec in specs {
+                var defaultText = defaultText(spec)
+                if spec.key == "http.port" { defaultText = "8080 producer / 8081 consumer" }
+                let env = environmentText(spec).map { "`\($0)`" }.joined(separator: "<br>")
+                let cells = [
+                    "`\(spec.key)`", env, "`\(spec.flagName)`", "`\(defaultText)`",
+                    spec.allowed, spec.summary + (spec.isSecret ? " Secret." : ""),
+                ]
+                out += "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
+            }
+            out += "\n"
+        }
+        return out
+    }
+}

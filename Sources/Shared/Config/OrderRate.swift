@@ -1,0 +1,28 @@
+/// `order.rate`: generated orders per second, or as fast as the producer accepts them.
+public enum OrderRate: Sendable, Equatable, CustomStringConvertible {
+    /// Orders per second; 0 disables the generator.
+    case perSecond(Double)
+    /// No pacing: generate whenever the queue accepts.
+    case unlimited
+
+    /// Parses `10`, `0.5`, `0` or `unlimited`.
+    public init?(configText text: String) {
+        if text.lowercased() == "unlimited" {
+            self = .unlimited
+        } else if let rate = ConfigParsing.parseDouble(text, in: 0...1_000_000_000) {
+            self = .perSecond(rate)
+        } else {
+            return nil
+        }
+    }
+
+    /// Whether the generator runs at all.
+    public var isEnabled: Bool { self != .perSecond(0) }
+
+    public var description: String {
+        switch self {
+        case .unlimited: "unlimited"
+        case .perSecond(let rate): rate == rate.rounded() ? String(Int(rate)) : String(rate)
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Hides secrets in printed configuration and error messages.
+public enum Redaction {
+    /// The text that replaces a secret.
+    public static let placeholder = "<redacted>"
+
+    /// Redacts the value of secret key `key`: `postgres.url` keeps everything but its password.
+    public static func redact(_ key: String, _ value: String) -> String {
+        key == "postgres.url" ? redactPostgresURL(value) : placeholder
+    }
+
+    /// Words in a librdkafka property name that mark its value secret.
+    public static let secretPropertyWords = ["password", "secret", "key", "token", "jaas", "credential"]
+
+    /// Redacts a librdkafka property's value when its name looks secret (`ssl.key.password`,
+    /// `sasl.oauthbearer.client.secret`, `ssl.key.pem`, ...).
+    public static func redactProperty(_ property: String, _ value: String) -> String {
+        let lower = property.lowercased()
+        return secretPropertyWords.contains { lower.contains($0) } ? placeholder : value
+    }
+
+    /// Hides the password in a libpq URI (`postgresql://user:pw@host/db`, `?password=pw`)
+    /// or keyword/value string (`host=x password=pw`, `password='p w'`).
+    public static func redactPostgresURL(_ url: String) -> String {
+        var text = url
+        // URI user info: scheme://user:password@host
+        if let schemeEnd = text.range(of: "://") {
+            let afterScheme = text[schemeEnd.upperBound...]
+            let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? text.endIndex
+            let authority = text[schemeEnd.upperBound..<authorityEnd]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                text.replaceSubrange(text.index(after: colon)..<at, with: placeholder)
+            }
+        }
+        // password=... as a URI query parameter or a keyword/value pair.
+        let pattern = #/(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)/#
+        return text.replacing(pattern) { match in "\(match.output.1)\(placeholder)" }
+    }
+}

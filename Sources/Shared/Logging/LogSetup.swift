@@ -1,0 +1,36 @@
+import Logging
+
+/// Wires swift-log to our handlers. The daemons call ``bootstrap(service:level:format:sink:)``
+/// once from `main`; library code takes an injected `Logger`, and tests build one with
+/// ``makeLogger(label:service:level:format:sink:)`` (no global state).
+public enum LogSetup {
+    /// A handler for `format`.
+    public static func makeHandler(
+        label: String, service: String, level: Logger.Level, format: LogFormat, sink: LogSink = .standardError
+    ) -> any LogHandler {
+        switch format {
+        case .json: JSONLogHandler(label: label, service: service, level: level, sink: sink)
+        case .text: TextLogHandler(label: label, service: service, level: level, sink: sink)
+        }
+    }
+
+    /// A logger writing to `sink` with its own handler (for tests and tools).
+    public static func makeLogger(
+        label: String, service: String, level: Logger.Level = .trace, format: LogFormat = .json,
+        sink: LogSink
+    ) -> Logger {
+        Logger(label: label) { label in
+            makeHandler(label: label, service: service, level: level, format: format, sink: sink)
+        }
+    }
+
+    /// Calls `LoggingSystem.bootstrap` (allowed once per process) so every `Logger(label:)`
+    /// writes `format` lines at `level` and above to `sink`.
+    public static func bootstrap(
+        service: String, level: Logger.Level, format: LogFormat, sink: LogSink = .standardError
+    ) {
+        LoggingSystem.bootstrap { label in
+            makeHandler(label: label, service: service, level: level, format: format, sink: sink)
+        }
+    }
+}

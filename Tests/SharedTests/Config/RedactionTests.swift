@@ -1,0 +1,24 @@
+import Testing
+@testable import Shared
+
+@Suite struct RedactionTests {
+    @Test(arguments: [
+        ("postgresql://u:pw@h:5432/db", "postgresql://u:<redacted>@h:5432/db"),
+        ("postgres://u:p%40ss@h/db?sslmode=require", "postgres://u:<redacted>@h/db?sslmode=require"),
+        ("postgresql://u@h/db?password=pw&sslmode=disable", "postgresql://u@h/db?password=<redacted>&sslmode=disable"),
+        ("postgresql://kafkatrace@127.0.0.1:5432/kafkatrace", "postgresql://kafkatrace@127.0.0.1:5432/kafkatrace"),
+        ("host=db user=app password=pw dbname=x", "host=db user=app password=<redacted> dbname=x"),
+        ("host=db password = 'p w\\' x' dbname=x", "host=db password = <redacted> dbname=x"),
+    ])
+    func postgresURL(input: String, expected: String) {
+        #expect(Redaction.redactPostgresURL(input) == expected)
+    }
+
+    @Test(arguments: [
+        ("ssl.key.password", true), ("ssl.key.pem", true), ("sasl.oauthbearer.client.secret", true),
+        ("sasl.jaas.config", true), ("ssl.ca.location", false), ("client.id", false), ("debug", false),
+    ])
+    func passthroughProperties(property: String, isSecret: Bool) {
+        #expect((Redaction.redactProperty(property, "v") == Redaction.placeholder) == isSecret)
+    }
+}
