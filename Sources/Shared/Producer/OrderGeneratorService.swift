@@ -21,6 +21,7 @@ public final class OrderGeneratorService: Service, Sendable {
     private let onLimitReached: @Sendable () -> Void
     private let logger: Logger
     private let published = Atomic<Int>(0)
+    private let skipped = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - limit: stop after this many accepted orders (nil = run until shutdown).
@@ -42,6 +43,10 @@ public final class OrderGeneratorService: Service, Sendable {
 
     /// Orders accepted by librdkafka so far.
     public var publishedCount: Int { published.load(ordering: .relaxed) }
+
+    /// Ticks the pacer dropped because the loop fell a whole interval behind (see `RatePacer`),
+    /// known once the loop has ended. Published + skipped accounts for every slot of the schedule.
+    public var skippedTicks: Int { skipped.load(ordering: .relaxed) }
 
     public func run() async throws {
         if rate == .disabled {
@@ -87,7 +92,12 @@ public final class OrderGeneratorService: Service, Sendable {
                 if count >= limit { throw GeneratorLimitReached() }
             }
         } catch is GeneratorLimitReached {
+            skipped.store(Int(pacer.skippedTicks), ordering: .relaxed)
             return true
+        }
+        skipped.store(Int(pacer.skippedTicks), ordering: .relaxed)
+        if pacer.skippedTicks > 0 {
+            logger.notice("order generator fell behind its rate", metadata: ["skipped_ticks": "\(pacer.skippedTicks)"])
         }
         return false
     }

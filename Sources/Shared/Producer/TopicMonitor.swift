@@ -49,7 +49,37 @@ public final class TopicMonitor: Service, Sendable {
         var fatal: KafkaError?
     }
 
-    private let producer: KafkaProducer
+    /// The Kafka calls the monitor makes (the producer's, or a stand-in in tests: the 2.0.2
+    /// mock cluster auto-creates every topic a metadata request names, so it cannot show a
+    /// missing topic).
+    public struct Client: Sendable {
+        public var metadata: @Sendable (_ topic: String, _ timeout: Duration) async throws(KafkaError) -> KafkaMetadata
+        public var createTopic: @Sendable (_ name: String, _ partitions: Int, _ replication: Int, _ timeout: Duration) async throws(KafkaError) -> Void
+        public var fatalError: @Sendable () -> KafkaError?
+
+        public init(
+            metadata: @escaping @Sendable (String, Duration) async throws(KafkaError) -> KafkaMetadata,
+            createTopic: @escaping @Sendable (String, Int, Int, Duration) async throws(KafkaError) -> Void,
+            fatalError: @escaping @Sendable () -> KafkaError?
+        ) {
+            self.metadata = metadata
+            self.createTopic = createTopic
+            self.fatalError = fatalError
+        }
+
+        /// The calls of `producer`.
+        public init(producer: KafkaProducer) {
+            self.init(
+                metadata: { topic, timeout throws(KafkaError) in try await producer.metadata(topic: topic, timeout: timeout) },
+                createTopic: { name, partitions, replication, timeout throws(KafkaError) in
+                    try await producer.createTopic(
+                        name: name, partitions: partitions, replicationFactor: replication, timeout: timeout)
+                },
+                fatalError: { producer.fatalError })
+        }
+    }
+
+    private let client: Client
     private let configuration: Configuration
     private let readiness: Readiness
     private let logger: Logger
@@ -59,11 +89,20 @@ public final class TopicMonitor: Service, Sendable {
     private let fatalContinuation: AsyncStream<KafkaError>.Continuation
 
     /// - Parameter onTick: runs every `tickInterval` (the app samples its gauges there).
-    public init(
+    public convenience init(
         producer: KafkaProducer, configuration: Configuration, readiness: Readiness, logger: Logger,
         onTick: @escaping @Sendable () -> Void = {}
     ) {
-        self.producer = producer
+        self.init(
+            client: Client(producer: producer), configuration: configuration, readiness: readiness, logger: logger,
+            onTick: onTick)
+    }
+
+    public init(
+        client: Client, configuration: Configuration, readiness: Readiness, logger: Logger,
+        onTick: @escaping @Sendable () -> Void = {}
+    ) {
+        self.client = client
         self.configuration = configuration
         self.readiness = readiness
         self.logger = logger
@@ -112,14 +151,14 @@ public final class TopicMonitor: Service, Sendable {
     /// One metadata round: refreshes both checks, creating the topic when allowed.
     public func refresh() async {
         guard fatalError == nil else { return }
-        if let fatal = producer.fatalError {
+        if let fatal = client.fatalError() {
             reportFatal(fatal)
             return
         }
         let topic = configuration.topic
         let metadata: KafkaMetadata
         do {
-            metadata = try await producer.metadata(topic: topic, timeout: configuration.metadataTimeout)
+            metadata = try await client.metadata(topic, configuration.metadataTimeout)
         } catch {
             let message = "\(error)"
             let changed = state.withLock { s in
@@ -165,9 +204,8 @@ public final class TopicMonitor: Service, Sendable {
                 "replication": "\(configuration.replicationFactor)",
             ])
         do {
-            try await producer.createTopic(
-                name: topic, partitions: configuration.partitions, replicationFactor: configuration.replicationFactor,
-                timeout: configuration.createTimeout)
+            try await client.createTopic(
+                topic, configuration.partitions, configuration.replicationFactor, configuration.createTimeout)
             logger.notice("created Kafka topic", metadata: ["topic": "\(topic)"])
             return "\(missingReason); created it, waiting for its metadata"
         } catch {

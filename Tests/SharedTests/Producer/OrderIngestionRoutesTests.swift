@@ -53,6 +53,7 @@ import Testing
     ])
     func rejectsBadInputAndProducesNothing(path: String, body: String, status: Int, code: String) async throws {
         let h = try Harness(try ProducerFixture())
+        defer { h.fixture.releaseOffPool() }
         let response = await h.post(path, body)
         #expect(response.status == status)
         let json = try ProducerTestSupport.json(response)
@@ -67,6 +68,7 @@ import Testing
 
     @Test func batchIsAllOrNothingAndListsEveryProblemWithItsIndex() async throws {
         let h = try Harness(try ProducerFixture())
+        defer { h.fixture.releaseOffPool() }
         let body = [
             ProducerTestSupport.orderJSON(), ProducerTestSupport.orderJSON(quantity: "0", total: "0.00"),
             ProducerTestSupport.orderJSON(), ProducerTestSupport.orderJSON(total: "99.99"),
@@ -82,6 +84,7 @@ import Testing
 
     @Test func oversizedUnsupportedUnauthorizedAndBadParameterAreRefused() async throws {
         let h = try Harness(try ProducerFixture(), authToken: "s3cret-token", maxBodyBytes: 512)
+        defer { h.fixture.releaseOffPool() }
         let auth = [(name: "Authorization", value: "Bearer s3cret-token")]
         let big = "[" + Array(repeating: ProducerTestSupport.orderJSON(), count: 10).joined(separator: ",") + "]"
         var r = await h.post(Self.batch, big, headers: auth)
@@ -109,6 +112,7 @@ import Testing
 
     @Test func goodOrdersAreEnqueuedDeliveredAndReadBackIntact() async throws {
         let h = try Harness(try ProducerFixture(partitions: 3))
+        defer { h.fixture.releaseOffPool() }
         let callerTrace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         var expected: [String: (customer: String, trace: String?)] = [:]
 
@@ -163,6 +167,7 @@ import Testing
 
     @Test func fullQueueAnswers503WithRetryAfterAndShutdownAnswers503() async throws {
         let fixture = try ProducerFixture(queueMaxMessages: 1, enqueueTimeout: .milliseconds(100))
+        defer { fixture.releaseOffPool() }
         let h = try Harness(fixture)
         try fixture.cluster.setBrokerDown(1)
         var r = await h.post(Self.single, ProducerTestSupport.orderJSON())

@@ -43,6 +43,16 @@ struct ProducerFixture {
             logger: logger, onFatalError: { fatalErrors.append($0) })
     }
 
+    /// Keeps the cluster and the producer alive on a Dispatch thread for a moment, so their
+    /// `deinit` (blocking `rd_kafka_destroy`, `rd_kafka_mock_cluster_destroy`) runs there once
+    /// the test has dropped its references, not on the Swift cooperative pool where it would
+    /// stall every test running in parallel. Call it in a `defer`.
+    func releaseOffPool() {
+        let cluster = cluster
+        let publisher = publisher
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { withExtendedLifetime((cluster, publisher)) {} }
+    }
+
     /// Reads `count` messages of the topic back with a fresh consumer group.
     func consume(count: Int, timeout: Duration = .seconds(20)) async throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(
