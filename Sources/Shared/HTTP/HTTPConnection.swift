@@ -32,6 +32,8 @@ final class HTTPConnection {
     var outputOffset = 0
     /// When the current request's first byte arrived (nil: no partial request).
     var requestStartNanoseconds: UInt64?
+    /// When the loop woke up for the last read (stamped on requests as `receivedAtNanoseconds`).
+    var lastReadWakeNanoseconds: UInt64 = 0
     /// Last read or write progress.
     var lastActivityNanoseconds: UInt64
     var isPeerClosed = false

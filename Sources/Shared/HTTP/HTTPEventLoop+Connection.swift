@@ -19,6 +19,7 @@ extension HTTPEventLoop {
             return
         }
         connection.lastActivityNanoseconds = now
+        connection.lastReadWakeNanoseconds = wakeTime
         if connection.isLingering { return }  // discard
         if !connection.parser.hasBufferedBytes { connection.requestStartNanoseconds = now }
         readBuffer.withUnsafeBytes { bytes in
@@ -55,8 +56,9 @@ extension HTTPEventLoop {
                 enqueue(
                     connection, method: "other", route: Router.unmatchedRoute, isHead: false, isKeepAlive: false,
                     version: .http11, response: .json(error.status, body))
-            case .request(let request, let isKeepAlive):
+            case .request(var request, let isKeepAlive):
                 connection.requestStartNanoseconds = connection.parser.hasBufferedBytes ? now : nil
+                request.receivedAtNanoseconds = connection.lastReadWakeNanoseconds
                 dispatch(request, isKeepAlive: isKeepAlive, on: connection)
             }
         }

@@ -32,6 +32,8 @@ final class HTTPEventLoop {
     var encoder = HTTPResponseEncoder()
     var readBuffer = [UInt8](repeating: 0, count: 65536)
     var now: UInt64
+    /// When the current `epoll_wait` returned.
+    var wakeTime: UInt64 = 0
     var nextSweep: UInt64 = 0
     var isStopping = false
     var stopDeadline: UInt64 = .max
@@ -67,8 +69,13 @@ final class HTTPEventLoop {
             let waitNanoseconds = nextSweep > now ? nextSweep - now : 0
             let timeoutMs = Int32(min((waitNanoseconds + 999_999) / 1_000_000, 1000))
             do {
+                var isFirstEvent = true
                 _ = try epoll.wait(timeoutMs: timeoutMs) { token, events in
                     now = MonotonicClock.nanoseconds()
+                    if isFirstEvent {
+                        wakeTime = now
+                        isFirstEvent = false
+                    }
                     handle(token: token, events: events)
                 }
             } catch {

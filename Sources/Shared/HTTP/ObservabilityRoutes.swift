@@ -7,7 +7,9 @@ import Synchronization
 /// - `/ready`, `/readyz`: 200 `{"status":"ready"}` or 503 with every failing check and its reason;
 ///   `?verbose` lists every check with its state. 503 once `Readiness.beginShutdown()` was called.
 /// - `/metrics`: the Prometheus text exposition of the registry; `kafkatrace_ready` and
-///   `kafkatrace_readiness_check{check}` are refreshed at each scrape.
+///   `kafkatrace_readiness_check{check}` are refreshed at each scrape. Scrapes that arrive
+///   together share one exposition: a request reuses a body emitted after the loop woke up
+///   to read it (never older), so the answer still reflects every change before the request.
 ///
 /// All handlers are synchronous (run inline on the event loop).
 public final class ObservabilityRoutes: Sendable {
@@ -19,6 +21,8 @@ public final class ObservabilityRoutes: Sendable {
     private let readyGauge: Gauge
     private let checkGauges = Mutex<[String: Gauge]>([:])
     private let lastMetricsSize = Atomic<Int>(16384)
+    /// The latest exposition and the monotonic time its emission started.
+    private let latestExposition = Mutex<(startedAt: UInt64, body: [UInt8])?>(nil)
 
     public init(readiness: Readiness, registry: PrometheusCollectorRegistry) {
         self.readiness = readiness
@@ -37,7 +41,9 @@ public final class ObservabilityRoutes: Sendable {
         let ready: HTTPSyncHandler = { [self] request in readinessResponse(verbose: request.hasQueryItem("verbose")) }
         router.add("GET", "/ready", ready)
         router.add("GET", "/readyz", ready)
-        let metrics: HTTPSyncHandler = { [self] _ in metricsResponse() }
+        let metrics: HTTPSyncHandler = { [self] request in
+            metricsResponse(receivedAtNanoseconds: request.receivedAtNanoseconds)
+        }
         router.add("GET", "/metrics", metrics)
     }
 
@@ -66,13 +72,23 @@ public final class ObservabilityRoutes: Sendable {
         }
     }
 
-    /// The `/metrics` answer, after refreshing the readiness gauges.
-    public func metricsResponse() -> HTTPResponse {
+    /// The `/metrics` answer, after refreshing the readiness gauges. With `receivedAtNanoseconds`
+    /// (monotonic, > 0) an exposition whose emission started at or after that instant is reused.
+    public func metricsResponse(receivedAtNanoseconds: UInt64 = 0) -> HTTPResponse {
+        if receivedAtNanoseconds > 0,
+            let cached = latestExposition.withLock({ $0 }), cached.startedAt >= receivedAtNanoseconds
+        {
+            return HTTPResponse(status: 200, headers: [("Content-Type", Self.metricsContentType)], body: cached.body)
+        }
+        let startedAt = MonotonicClock.nanoseconds()
         refreshReadinessGauges()
         var body: [UInt8] = []
         body.reserveCapacity(lastMetricsSize.load(ordering: .relaxed) + 4096)
         registry.emit(into: &body)
         lastMetricsSize.store(body.count, ordering: .relaxed)
+        latestExposition.withLock { latest in
+            if latest == nil || latest!.startedAt < startedAt { latest = (startedAt, body) }
+        }
         return HTTPResponse(status: 200, headers: [("Content-Type", Self.metricsContentType)], body: body)
     }
 

@@ -84,6 +84,27 @@ import Testing
         #expect(text.contains(#"kafkatrace_readiness_check{check="postgres"} 1.0"#))
     }
 
+    @Test func concurrentScrapesShareAnExpositionButNeverAnOlderOne() {
+        let registry = PrometheusCollectorRegistry()
+        let counter = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "kafkatrace", metricName: "test_events", unitName: "total", helpText: "test"))
+        let routes = ObservabilityRoutes(readiness: Readiness(), registry: registry)
+        let before = MonotonicClock.nanoseconds()
+        let first = routes.metricsResponse(receivedAtNanoseconds: MonotonicClock.nanoseconds())
+        #expect(String(decoding: first.body, as: UTF8.self).contains("kafkatrace_test_events_total 0"))
+        counter.increment()
+        // A request that arrived before the first emission started may share it.
+        let shared = routes.metricsResponse(receivedAtNanoseconds: before)
+        #expect(shared.body == first.body)
+        // A request that arrived after it gets a fresh exposition with the increment.
+        let fresh = routes.metricsResponse(receivedAtNanoseconds: MonotonicClock.nanoseconds())
+        #expect(String(decoding: fresh.body, as: UTF8.self).contains("kafkatrace_test_events_total 1"))
+        // Without a receive time (in-memory calls) it always emits.
+        counter.increment()
+        #expect(String(decoding: routes.metricsResponse().body, as: UTF8.self).contains("kafkatrace_test_events_total 2"))
+    }
+
     @Test func sameEndpointsOverARealSocket() async throws {
         let readiness = Readiness()
         readiness.set("kafka", .failing(reason: "no broker"))
@@ -107,7 +128,10 @@ import Testing
             let metrics = responses[3].text
             #expect(metrics.contains(#"kafkatrace_http_requests_total{route="/health",method="GET",status="200"} 1"#))
             #expect(metrics.contains(#"kafkatrace_http_requests_total{route="/ready",method="GET",status="503"} 1"#))
-            #expect(metrics.contains(#"kafkatrace_http_request_duration_seconds_count{route="/metrics"} 1"#))
+            // HEAD and GET /metrics arrived together and may share one exposition, taken before
+            // the HEAD was counted; requests answered before it are always in it.
+            #expect(metrics.contains(#"kafkatrace_http_request_duration_seconds_count{route="/health"} 1"#))
+            #expect((Int(responses[2].header("Content-Length") ?? "") ?? 0) > 100)
         }
     }
 }
