@@ -102,7 +102,11 @@ final class HTTPEventLoop {
             let fd = Int(token)
             guard fd < connections.count, let connection = connections[fd] else { return }
             if !events.isDisjoint(with: [.readable, .hangup, .error]) { readAvailable(connection) }
-            if events.contains(.writable), connections[fd] === connection { flush(connection) }
+            if events.contains(.writable), connections[fd] === connection {
+                flush(connection)
+                // Parsing may have paused on a full output buffer: resume it.
+                if connections[fd] === connection, connection.parser.hasBufferedBytes { processInput(connection) }
+            }
         }
     }
 

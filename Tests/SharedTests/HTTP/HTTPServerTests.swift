@@ -108,6 +108,26 @@ import Testing
         }
     }
 
+    @Test func deepPipelineWithLargeResponsesArrivesCompleteAndInOrder() async throws {
+        try await Self.withServer { port in
+            let client = try TestHTTPClient(port: port)
+            let count = 40
+            let sender = Task {
+                try await offPool {
+                    for index in 0..<count {
+                        let body = [UInt8](repeating: UInt8(index), count: 100_000)
+                        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.count)\r\n\r\n")
+                        try client.send(body)
+                    }
+                }
+            }
+            let firsts = try await offPool { try (0..<count).map { _ in try client.readResponse().body } }
+            try await sender.value
+            #expect(firsts.count == count)
+            #expect(firsts.enumerated().allSatisfy { index, body in body.count == 100_000 && body.allSatisfy { $0 == UInt8(index) } })
+        }
+    }
+
     @Test(arguments: [
         ("GET / HTTP/1.1 junk\r\n\r\n", 400),
         ("GET /hello HTTP/1.1\r\nBad Header: x\r\n\r\n", 400),
