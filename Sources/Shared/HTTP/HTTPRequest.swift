@@ -8,6 +8,10 @@ public struct HTTPRequest: Sendable {
     public var version: HTTPVersion
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// `CLOCK_MONOTONIC` nanoseconds at which the server's event loop woke up to read this
+    /// request's last bytes (0 when not received from a socket). Handlers may reuse a result
+    /// computed after this instant for the request (see `ObservabilityRoutes` `/metrics`).
+    public var receivedAtNanoseconds: UInt64 = 0
 
     public init(
         method: String, path: String, query: String? = nil, version: HTTPVersion = .http11,
