@@ -16,6 +16,8 @@ public final class DeliveryTracker: Sendable {
         var nextID: UInt64 = 1
         var entries: [UInt64: Entry] = [:]
         var inFlight = 0
+        var delivered = 0
+        var failed = 0
     }
 
     private let state = Mutex(State())
@@ -47,6 +49,7 @@ public final class DeliveryTracker: Sendable {
     public func report(_ report: DeliveryReport) {
         let waiter: CheckedContinuation<DeliveryReport, Never>? = state.withLock { s in
             s.inFlight -= 1
+            if report.error == nil { s.delivered += 1 } else { s.failed += 1 }
             switch s.entries[report.id] {
             case .expecting:
                 s.entries[report.id] = .done(report)
@@ -75,6 +78,9 @@ public final class DeliveryTracker: Sendable {
             if let ready { continuation.resume(returning: ready) }
         }
     }
+
+    /// Delivery reports received so far: delivered and failed.
+    public var reportedTotals: (delivered: Int, failed: Int) { state.withLock { ($0.delivered, $0.failed) } }
 
     /// Messages handed to librdkafka and not yet reported.
     public var inFlight: Int { state.withLock { $0.inFlight } }

@@ -67,6 +67,16 @@ public final class OrderIngestionRoutes: Sendable {
         self.logger = logger
     }
 
+    /// Registers `POST /v1/orders` and `POST /v1/orders:batch` (async handlers) on `router`.
+    public func register(on router: Router) {
+        router.add("POST", Self.singlePath) { [self] (request: HTTPRequest) async -> HTTPResponse in
+            await handleSingle(request)
+        }
+        router.add("POST", Self.batchPath) { [self] (request: HTTPRequest) async -> HTTPResponse in
+            await handleBatch(request)
+        }
+    }
+
     /// `POST /v1/orders`.
     public func handleSingle(_ request: HTTPRequest) async -> HTTPResponse {
         await handle(request, isBatch: false)

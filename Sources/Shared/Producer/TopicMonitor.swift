@@ -47,6 +47,7 @@ public final class TopicMonitor: Service, Sendable {
         var lastCreateAttempt: ContinuousClock.Instant?
         var topicState: Readiness.CheckState = .failing(reason: "pending: no metadata yet")
         var fatal: KafkaError?
+        var lastTick: ContinuousClock.Instant = .now
     }
 
     /// The Kafka calls the monitor makes (the producer's, or a stand-in in tests: the 2.0.2
@@ -258,8 +259,15 @@ public final class TopicMonitor: Service, Sendable {
         }
     }
 
+    /// Liveness for the systemd watchdog: the tick loop ran within the last 10 s (a wedged
+    /// cooperative pool stops it) and no fatal error was reported.
+    public var isTicking: Bool {
+        state.withLock { s in s.fatal == nil && ContinuousClock.now - s.lastTick < .seconds(10) }
+    }
+
     private func tickLoop() async {
         while !Task.isCancelled {
+            state.withLock { $0.lastTick = .now }
             evaluateKafkaCheck()
             onTick()
             try? await Task.sleep(for: configuration.tickInterval)

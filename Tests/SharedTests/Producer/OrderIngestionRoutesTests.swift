@@ -4,12 +4,13 @@ import Testing
 @testable import Shared
 
 @Suite struct OrderIngestionRoutesTests {
-    /// The routes over a fixture, dispatched in memory.
+    /// The routes over a fixture, registered on a `Router` and dispatched in memory.
     struct Harness {
         let fixture: ProducerFixture
         let gate = IngestionGate()
         let ids: OrderIDGenerator
         let routes: OrderIngestionRoutes
+        let router = Router()
 
         init(_ fixture: ProducerFixture, authToken: String? = nil, maxBodyBytes: Int = 8192) throws {
             self.fixture = fixture
@@ -18,6 +19,7 @@ import Testing
                 publisher: fixture.publisher, ids: ids, gate: gate,
                 configuration: .init(authToken: authToken, maxBodyBytes: maxBodyBytes, maxBatchOrders: 100),
                 logger: fixture.logger)
+            routes.register(on: router)
         }
 
         func post(
@@ -27,8 +29,9 @@ import Testing
             var all = headers
             if let contentType { all.append(("Content-Type", contentType)) }
             let request = HTTPRequest(method: "POST", path: path, query: query, headers: all, body: Array(body.utf8))
-            return path == OrderIngestionRoutes.batchPath
-                ? await routes.handleBatch(request) : await routes.handleSingle(request)
+            let (route, response) = await router.handle(request)
+            #expect(route == path)
+            return response
         }
     }
 
@@ -101,6 +104,8 @@ import Testing
         #expect(r.status == 401)
         r = await h.post(Self.single, ProducerTestSupport.orderJSON(), query: "wait=forever", headers: auth)
         #expect(r.status == 400)
+        let (_, getResponse) = await h.router.handle(HTTPRequest(method: "GET", path: Self.single))
+        #expect(getResponse.status == 405)
         #expect(h.fixture.publisher.enqueuedTotals.messages == 0)
         #expect(h.fixture.metric("kafkatrace_producer_orders_rejected_total", ["reason": "unauthorized"]) == 2)
         #expect(h.fixture.metric("kafkatrace_producer_orders_rejected_total", ["reason": "unsupported_media_type"]) == 2)
