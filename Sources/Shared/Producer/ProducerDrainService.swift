@@ -53,14 +53,18 @@ public final class ProducerDrainService: Service, Sendable {
         publisher.metrics.undeliveredAtShutdown.set(Double(left))
         publisher.sampleGauges()
         let (messages, _) = publisher.enqueuedTotals
+        let (delivered, failed) = publisher.tracker.reportedTotals
+        let totals: Logger.Metadata = [
+            "produced": "\(messages)", "delivered": "\(delivered)", "failed": "\(failed)", "undelivered": "\(left)",
+        ]
         if left == 0 {
             logger.notice(
                 "Kafka producer flushed; nothing undelivered",
-                metadata: ["produced": "\(messages)", "elapsed": "\(clock.now - start)"])
+                metadata: totals.merging(["elapsed": "\(clock.now - start)"]) { a, _ in a })
         } else {
             logger.error(
                 "Kafka producer flush timed out with messages undelivered",
-                metadata: ["undelivered": "\(left)", "produced": "\(messages)", "timeout": "\(flushTimeout)"])
+                metadata: totals.merging(["timeout": "\(flushTimeout)"]) { a, _ in a })
         }
         publisher.producer.close()
         return result.withLock { r in
