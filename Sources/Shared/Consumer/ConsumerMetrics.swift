@@ -1,0 +1,166 @@
+import Prometheus
+import Synchronization
+
+/// The consumer's Prometheus metrics (names in docs/CONTRACT.md), registered on an injected
+/// registry. Every family is announced at start (labelled ones with their bounded label
+/// values) so dashboards and alerts see zeros, not gaps. Labelled handles are cached.
+public final class ConsumerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    public let insertedOrders: Counter
+    public let duplicateOrders: Counter
+    public let dlqSent: Counter
+    public let dlqFailed: Counter
+    /// Orders per batch (valid + invalid messages of one poll).
+    public let batchSize: ValueHistogram
+    /// One batch transaction, observed only for transactions that committed.
+    public let insertDuration: DurationHistogram
+    /// Insert commit time − `created_at`, per inserted order.
+    public let endToEndLatency: DurationHistogram
+    public let assignedPartitions: Gauge
+    public let commitFailures: Counter
+    /// 0 = closed, 1 = half open, 2 = open.
+    public let circuitState: Gauge
+    public let postgresUp: Gauge
+    public let postgresConnectionsIdle: Gauge
+    public let postgresConnectionsBusy: Gauge
+
+    private struct Caches {
+        var consumed: [String: Counter] = [:]
+        var invalid: [String: Counter] = [:]
+        var dbErrors: [String: Counter] = [:]
+        var rebalances: [String: Counter] = [:]
+        var lagMessages: [TopicPartition: Gauge] = [:]
+        var lagSeconds: [TopicPartition: Gauge] = [:]
+    }
+
+    private let caches = Mutex(Caches())
+
+    static let batchBuckets: [Double] = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000]
+    static let insertBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        .seconds(30), .seconds(60), .seconds(300),
+    ]
+
+    /// Registers every family; `topic` is the consumed topic (announced with zero).
+    public init(registry: PrometheusCollectorRegistry, topic: String) {
+        self.registry = registry
+        insertedOrders = registry.counter(
+            "kafkatrace_consumer_orders_inserted_total", help: "Orders written to PostgreSQL (new rows).")
+        duplicateOrders = registry.counter(
+            "kafkatrace_consumer_orders_duplicate_total",
+            help: "Valid orders whose order_id was already in PostgreSQL (ON CONFLICT DO NOTHING).")
+        dlqSent = registry.counter(
+            "kafkatrace_consumer_dlq_sent_total", help: "Invalid messages acknowledged by the dead-letter topic.")
+        dlqFailed = registry.counter(
+            "kafkatrace_consumer_dlq_failed_total", help: "Dead-letter sends that failed (the batch is retried).")
+        batchSize = registry.valueHistogram(
+            "kafkatrace_consumer_batch_size", buckets: Self.batchBuckets, help: "Messages per processed batch.")
+        insertDuration = registry.durationHistogram(
+            "kafkatrace_consumer_insert_duration_seconds", buckets: Self.insertBuckets,
+            help: "Duration of one committed batch transaction.")
+        endToEndLatency = registry.durationHistogram(
+            "kafkatrace_consumer_end_to_end_latency_seconds", buckets: Self.latencyBuckets,
+            help: "Insert commit time minus the order's created_at.")
+        assignedPartitions = registry.gauge(
+            "kafkatrace_consumer_assigned_partitions", help: "Partitions currently assigned to this consumer.")
+        commitFailures = registry.counter(
+            "kafkatrace_consumer_commit_failures_total", help: "Kafka offset commits that failed.")
+        circuitState = registry.gauge(
+            "kafkatrace_consumer_circuit_state", help: "PostgreSQL circuit breaker: 0 closed, 1 half open, 2 open.")
+        postgresUp = registry.gauge("kafkatrace_postgres_up", help: "1 when the last PostgreSQL health check passed.")
+        postgresConnectionsIdle = registry.gauge(
+            "kafkatrace_postgres_connections", labels: [("state", "idle")], help: "PostgreSQL connections by state.")
+        postgresConnectionsBusy = registry.gauge(
+            "kafkatrace_postgres_connections", labels: [("state", "busy")], help: "PostgreSQL connections by state.")
+        _ = consumed(topic: topic)
+        for code in ValidationProblem.Code.allCases { _ = invalid(reason: code.rawValue) }
+        for kind in [RebalanceEvent.Kind.assign, .revoke, .lost] { _ = rebalances(kind) }
+        _ = dbErrors(sqlstateClass: "08")
+    }
+
+    /// `kafkatrace_consumer_messages_consumed_total{topic}`.
+    public func consumed(topic: String) -> Counter {
+        caches.withLock { c in
+            if let counter = c.consumed[topic] { return counter }
+            let counter = registry.counter(
+                "kafkatrace_consumer_messages_consumed_total", labels: [("topic", topic)],
+                help: "Messages read from Kafka and processed.")
+            c.consumed[topic] = counter
+            return counter
+        }
+    }
+
+    /// `kafkatrace_consumer_orders_invalid_total{reason}` (reason = validation code).
+    public func invalid(reason: String) -> Counter {
+        caches.withLock { c in
+            if let counter = c.invalid[reason] { return counter }
+            let counter = registry.counter(
+                "kafkatrace_consumer_orders_invalid_total", labels: [("reason", reason)],
+                help: "Messages that were not valid orders, by reason code (sent to the DLQ).")
+            c.invalid[reason] = counter
+            return counter
+        }
+    }
+
+    /// `kafkatrace_consumer_db_errors_total{sqlstate_class}`: one per failed DB attempt.
+    public func dbErrors(sqlstateClass: String) -> Counter {
+        caches.withLock { c in
+            if let counter = c.dbErrors[sqlstateClass] { return counter }
+            let counter = registry.counter(
+                "kafkatrace_consumer_db_errors_total", labels: [("sqlstate_class", sqlstateClass)],
+                help: "Failed PostgreSQL batch attempts, by SQLSTATE class.")
+            c.dbErrors[sqlstateClass] = counter
+            return counter
+        }
+    }
+
+    /// `kafkatrace_consumer_rebalances_total{type}`.
+    public func rebalances(_ kind: RebalanceEvent.Kind) -> Counter {
+        caches.withLock { c in
+            if let counter = c.rebalances[kind.rawValue] { return counter }
+            let counter = registry.counter(
+                "kafkatrace_consumer_rebalances_total", labels: [("type", kind.rawValue)],
+                help: "Consumer-group rebalance events, by type.")
+            c.rebalances[kind.rawValue] = counter
+            return counter
+        }
+    }
+
+    /// Sets `kafkatrace_consumer_lag_messages` / `_lag_seconds` for the given partitions and
+    /// removes the series of partitions no longer in `lags` (revoked ones).
+    public func setLag(_ lags: [TopicPartition: (messages: Int64, seconds: Double)]) {
+        let stale: [Gauge] = caches.withLock { c in
+            var stale: [Gauge] = []
+            for partition in Set(c.lagMessages.keys).subtracting(lags.keys) {
+                if let gauge = c.lagMessages.removeValue(forKey: partition) { stale.append(gauge) }
+                if let gauge = c.lagSeconds.removeValue(forKey: partition) { stale.append(gauge) }
+            }
+            for (partition, lag) in lags {
+                let labels = [("topic", partition.topic), ("partition", String(partition.partition))]
+                let messages = c.lagMessages[partition] ?? registry.gauge(
+                    "kafkatrace_consumer_lag_messages", labels: labels,
+                    help: "Messages between this consumer's position and the end of the partition.")
+                let seconds = c.lagSeconds[partition] ?? registry.gauge(
+                    "kafkatrace_consumer_lag_seconds", labels: labels,
+                    help: "Upper bound on how long the oldest unprocessed message has waited (0 when caught up).")
+                c.lagMessages[partition] = messages
+                c.lagSeconds[partition] = seconds
+                messages.set(Double(lag.messages))
+                seconds.set(lag.seconds)
+            }
+            return stale
+        }
+        for gauge in stale { registry.unregisterGauge(gauge) }
+    }
+
+    /// Sets the circuit-state gauge.
+    public func setCircuit(_ state: CircuitBreaker.State) {
+        circuitState.set(Double(state.gaugeValue))
+    }
+}

@@ -1,0 +1,49 @@
+/// A valid order and the Kafka position it was read from: one row of `orders`.
+public struct OrderRecord: Sendable, Hashable {
+    public var order: Order
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+
+    public init(order: Order, topic: String, partition: Int32, offset: Int64) {
+        self.order = order
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+
+    /// The `items` column: the lines as a JSON array (contract field names, money with 2 decimals).
+    public var itemsJSON: String {
+        var w = JSONByteWriter(capacity: 2 + order.items.count * 96)
+        w.raw(UInt8(ascii: "["))
+        for (index, item) in order.items.enumerated() {
+            if index > 0 { w.raw(UInt8(ascii: ",")) }
+            w.raw("{\"item_id\":")
+            w.string(item.itemID)
+            w.raw(",\"name\":")
+            w.string(item.name)
+            w.raw(",\"quantity\":")
+            w.integer(item.quantity)
+            w.raw(",\"unit_price\":")
+            w.cents(item.unitPriceCents)
+            w.raw(UInt8(ascii: "}"))
+        }
+        w.raw(UInt8(ascii: "]"))
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    /// `total_amount` as numeric text, e.g. `25.00`.
+    public var totalText: String {
+        var w = JSONByteWriter(capacity: 24)
+        w.cents(order.totalCents)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    /// The column values in `OrderStore.columns` order, as PostgreSQL text.
+    var columnValues: [String?] {
+        [
+            order.orderID, order.customerID, itemsJSON, totalText, order.status.rawValue,
+            order.createdAt.description, topic, String(partition), String(offset),
+        ]
+    }
+}
