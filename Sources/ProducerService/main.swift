@@ -1,3 +1,7 @@
+import Foundation
 import Shared
 
-print(KafkaTrace.version)
+// kafkatrace-producer: order events to Kafka. All wiring lives in `ProducerApp`.
+let code = await ProducerApp.main(
+    arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+exit(code)

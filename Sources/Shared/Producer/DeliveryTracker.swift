@@ -16,32 +16,40 @@ public final class DeliveryTracker: Sendable {
         var nextID: UInt64 = 1
         var entries: [UInt64: Entry] = [:]
         var inFlight = 0
+        var delivered = 0
+        var failed = 0
     }
 
     private let state = Mutex(State())
 
     public init() {}
 
-    /// A fresh message id; `expectReport` marks that somebody will `wait` for it.
+    /// A fresh message id, counted in flight at once (before `send`, so a report that beats
+    /// the sender back never makes the count negative); `expectReport` marks that somebody will
+    /// `wait` for it. Call `cancel` when librdkafka refused the message.
     public func makeID(expectReport: Bool) -> UInt64 {
         state.withLock { s in
             let id = s.nextID
             s.nextID &+= 1
+            s.inFlight += 1
             if expectReport { s.entries[id] = .expecting }
             return id
         }
     }
 
-    /// Counts a message handed to librdkafka.
-    public func sent() { state.withLock { $0.inFlight += 1 } }
-
     /// Forgets an id whose send failed before librdkafka took it.
-    public func cancel(_ id: UInt64) { _ = state.withLock { $0.entries.removeValue(forKey: id) } }
+    public func cancel(_ id: UInt64) {
+        state.withLock { s in
+            s.inFlight -= 1
+            s.entries.removeValue(forKey: id)
+        }
+    }
 
     /// Records a delivery report (called on the poll thread).
     public func report(_ report: DeliveryReport) {
         let waiter: CheckedContinuation<DeliveryReport, Never>? = state.withLock { s in
             s.inFlight -= 1
+            if report.error == nil { s.delivered += 1 } else { s.failed += 1 }
             switch s.entries[report.id] {
             case .expecting:
                 s.entries[report.id] = .done(report)
@@ -70,6 +78,9 @@ public final class DeliveryTracker: Sendable {
             if let ready { continuation.resume(returning: ready) }
         }
     }
+
+    /// Delivery reports received so far: delivered and failed.
+    public var reportedTotals: (delivered: Int, failed: Int) { state.withLock { ($0.delivered, $0.failed) } }
 
     /// Messages handed to librdkafka and not yet reported.
     public var inFlight: Int { state.withLock { $0.inFlight } }
