@@ -96,7 +96,10 @@ class Postgres:
                        f"unix_socket_directories = '{self.dir}'\nfsync = off\n"
                        "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 50\n")
         self.start()
-        self.psql("CREATE ROLE kafkatrace LOGIN; CREATE DATABASE kafkatrace OWNER kafkatrace;", db="postgres")
+        # One statement per call: psql -c runs a multi-statement string in one transaction,
+        # and CREATE DATABASE refuses to run inside a transaction block.
+        self.psql("CREATE ROLE kafkatrace LOGIN", db="postgres")
+        self.psql("CREATE DATABASE kafkatrace OWNER kafkatrace", db="postgres")
         self.url = f"postgresql://kafkatrace@127.0.0.1:{self.port}/kafkatrace"
 
     def _as_postgres(self, argv, quiet=False):
