@@ -14,14 +14,8 @@ extension ProducerConfig {
         configuration.batchSizeBytes = kafka.batchSizeBytes
         configuration.queueMaxMessages = kafka.queueMaxMessages
         configuration.statisticsInterval = .milliseconds(kafkaCommon.statisticsIntervalMs)
-        var extra: [String: String] = [
-            "allow.auto.create.topics": "false",
-            "security.protocol": kafkaCommon.securityProtocol.rawValue,
-        ]
-        if let mechanism = kafkaCommon.saslMechanism { extra["sasl.mechanism"] = mechanism.rawValue }
-        if let user = kafkaCommon.saslUsername { extra["sasl.username"] = user }
-        if let password = kafkaCommon.saslPassword { extra["sasl.password"] = password }
-        extra.merge(kafkaPassthrough) { _, passthrough in passthrough }
+        var extra = kafkaCommon.connectionProperties
+        if kafkaPassthrough["allow.auto.create.topics"] == nil { extra["allow.auto.create.topics"] = "false" }
         configuration.extraProperties = extra
         return configuration
     }
