@@ -17,6 +17,8 @@ import subprocess
 import time
 from datetime import datetime
 
+import pytest
+
 from conftest import binary, consume_all, metric_value, wait_until
 
 TOPIC = "food-orders"
@@ -91,6 +93,12 @@ def row_count(pg) -> int:
 
 def table_exists(pg) -> bool:
     return pg.psql("SELECT to_regclass('public.orders') IS NOT NULL") == "t"
+
+
+def wait_sessions_gone(pg):
+    """After a consumer died: its PostgreSQL sessions are gone, so a COMMIT it sent is settled."""
+    wait_until(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = 'kafkatrace' "
+                               "AND pid <> pg_backend_pid()") == "0", timeout=30, what="consumer sessions to end")
 
 
 def wait_rows(pg, expected, timeout=120, consumers=()):
@@ -229,6 +237,7 @@ def test_kill_9_in_the_middle_of_processing_loses_and_duplicates_nothing(devclus
     wait_until(lambda: table_exists(postgres) and row_count(postgres) >= 2000, timeout=60, interval=0.05,
                what="the first consumer to be under way")
     first.kill()  # SIGKILL: no shutdown, the batch in hand and its offsets are lost
+    wait_sessions_gone(postgres)
     at_kill = row_count(postgres)
     assert at_kill < count, "the consumer finished before the kill: nothing tested"
     second = daemons("consumer", env)
@@ -371,6 +380,10 @@ def test_migrate_only_applies_the_schema_in_parallel_and_a_bad_config_value_exit
     results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
     for code, out, err in results:
         assert code == 0, (code, out, err)
+    # The advisory lock serialises them: one applies version 1, the other finds it applied.
+    messages = sorted(json.loads(line)["message"] for _, _, err in results
+                      for line in err.splitlines() if line.startswith("{"))
+    assert messages == ["applied database migrations", "database schema is up to date"], results
     assert table_exists(postgres)
     assert postgres.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations") == "1"
     columns = postgres.psql("SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
@@ -384,7 +397,22 @@ def test_migrate_only_applies_the_schema_in_parallel_and_a_bad_config_value_exit
     code = bad.wait(timeout=30)
     _, err = bad.communicate()
     assert code == 2, err
-    assert "consumer.batch_size" in err or "KAFKATRACE_CONSUMER_BATCH_SIZE" in err, err
+    assert "consumer.batch_size" in err and "KAFKATRACE_CONSUMER_BATCH_SIZE" in err, err
+    assert "1–50000" in err, err  # says what is allowed
+
+
+@pytest.mark.xfail(strict=True, reason="libpq's default notice processor writes 'NOTICE:  relation "
+                   "\"schema_migrations\" already exists, skipping' to stderr as a raw line: every start "
+                   "breaks the JSON log (migration 001 re-creates schema_migrations IF NOT EXISTS)")
+def test_migrations_log_only_json_lines(postgres):
+    env = {"KAFKATRACE_POSTGRES_URL": postgres.url, "KAFKATRACE_POSTGRES_SSLMODE": "disable"}
+    proc = run_consumer(["--migrate-only"], env)
+    assert proc.wait(timeout=60) == 0
+    out, err = proc.communicate()
+    lines = [line for line in (out + err).splitlines() if line.strip()]
+    assert lines
+    for line in lines:
+        assert line.startswith("{") and json.loads(line), line
 
 
 def test_sigterm_exits_zero_and_commits_exactly_what_is_in_the_table(devcluster, postgres, daemons, log_dir):
@@ -396,6 +424,7 @@ def test_sigterm_exits_zero_and_commits_exactly_what_is_in_the_table(devcluster,
                what="the first consumer to be under way")
     first.signal(signal.SIGTERM)
     assert first.wait(timeout=30) == 0, first.log()[-3000:]
+    wait_sessions_gone(postgres)
     at_stop = row_count(postgres)
     assert at_stop < count, "the consumer finished before SIGTERM: nothing tested"
     second = daemons("consumer", env)
