@@ -19,6 +19,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownEnvironmentVariable(name: String, suggestion: String?)
     /// A librdkafka property that has a typed key of its own.
     case managedPassthroughKey(property: String, useKey: String, source: ConfigSource)
+    /// A librdkafka pass-through property that the guarantees depend on and no key changes.
+    case fixedPassthroughKey(property: String, reason: String, source: ConfigSource)
     /// Both `X` and `X_FILE` (or another pair) set the same key.
     case conflictingSources(key: String, first: ConfigSource, second: ConfigSource)
     /// The `--config` file or a `*_FILE` secret could not be read.
@@ -52,6 +54,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "KAFKATRACE_KAFKA_<dotted.name>, see --help for every key"
         case .managedPassthroughKey(let property, let useKey, let source):
             return "librdkafka property \(property) is set by \(useKey); use that key instead (from \(source))"
+        case .fixedPassthroughKey(let property, let reason, let source):
+            return "librdkafka property \(property) cannot be changed: \(reason) (from \(source))"
         case .conflictingSources(let key, let first, let second):
             return "\(key) is set twice, by \(first) and by \(second); set only one"
         case .unreadableFile(let path, let reason, let source):

@@ -128,6 +128,9 @@ struct ConfigResolver {
             if let key = Self.managedProperties[property] {
                 throw .managedPassthroughKey(property: property, useKey: key, source: source)
             }
+            if let reason = Self.fixedProperties[property] {
+                throw .fixedPassthroughKey(property: property, reason: reason, source: source)
+            }
         }
         for property in result.keys.sorted() {
             let (value, source) = result[property]!
@@ -156,6 +159,13 @@ struct ConfigResolver {
         "batch.size": "kafka.batch_size", "acks": "kafka.acks", "request.required.acks": "kafka.acks",
         "queue.buffering.max.messages": "kafka.queue_max_messages",
         "group.id": "kafka.group_id", "session.timeout.ms": "kafka.session_timeout_ms",
+    ]
+
+    /// librdkafka properties the delivery guarantees rely on: never passed through.
+    static let fixedProperties: [String: String] = [
+        "enable.auto.commit": "the consumer commits offsets only after the database commit",
+        "enable.auto.offset.store": "the consumer commits offsets only after the database commit",
+        "enable.idempotence": "the producers are always idempotent (no duplicates on retry)",
     ]
 
     // MARK: - Strictness

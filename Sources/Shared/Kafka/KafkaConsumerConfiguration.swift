@@ -2,7 +2,8 @@
 ///
 /// Offsets are committed by the app only (`enable.auto.commit=false`,
 /// `enable.auto.offset.store=false`); a new group starts at the earliest offset.
-/// `extraProperties` are passed verbatim and override anything set here.
+/// `extraProperties` are passed verbatim and override anything set here except the two
+/// offset-commit properties.
 public struct KafkaConsumerConfiguration: Sendable {
     public var bootstrapServers: String
     public var groupID: String
@@ -33,6 +34,9 @@ public struct KafkaConsumerConfiguration: Sendable {
             "statistics.interval.ms": String(RDKafkaClient.milliseconds(statisticsInterval)),
         ]
         result.merge(extraProperties) { _, extra in extra }
+        // The app commits after processing; nothing may turn that off.
+        result["enable.auto.commit"] = "false"
+        result["enable.auto.offset.store"] = "false"
         return result
     }
 }

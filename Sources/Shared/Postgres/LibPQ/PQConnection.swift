@@ -1,4 +1,5 @@
 import CLibPQ
+import Logging
 
 /// Owns one libpq connection (`PGconn*`); `PQfinish` in `deinit`.
 ///
@@ -35,7 +36,25 @@ final class PQConnection {
             PQfinish(connection)
             throw .connectionFailed(target: target, message: message)
         }
+        PQsetNoticeProcessor(connection, PQConnection.noticeProcessor, nil)
         handle = connection
+    }
+
+    /// Server notices (`NOTICE: relation ... already exists, skipping`) go to the log as
+    /// structured lines instead of libpq's default raw write to stderr: WARNING and above at
+    /// warning level, the rest at debug. Wraps `PQsetNoticeProcessor`.
+    private static let noticeProcessor: PQnoticeProcessor = { _, message in
+        guard let message else { return }
+        var text = String(cString: message)
+        while text.last?.isWhitespace == true { text.removeLast() }
+        let isWarning = !(text.hasPrefix("NOTICE:") || text.hasPrefix("INFO:") || text.hasPrefix("DEBUG")
+            || text.hasPrefix("LOG:"))
+        let logger = Logger(label: "kafkatrace.postgres")
+        if isWarning {
+            logger.warning("PostgreSQL server message", metadata: ["pg_message": "\(text)"])
+        } else {
+            logger.debug("PostgreSQL server message", metadata: ["pg_message": "\(text)"])
+        }
     }
 
     deinit {
