@@ -152,8 +152,15 @@ final class TestPostgres: Sendable {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
+        // Without the systemd variables: Debian's PostgreSQL speaks sd_notify, and the lifecycle
+        // suites point NOTIFY_SOCKET at their own stub socket while these tests run in parallel.
+        let environment = ProcessInfo.processInfo.environment
+            .filter { !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"].contains($0.key) }
+            .map { "\($0.key)=\($0.value)" }
+        var cEnvironment = environment.map { strdup($0) } + [nil]
+        defer { for pointer in cEnvironment { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, &cEnvironment)
         guard spawned == 0 else {
             throw TestPostgresError(message: "posix_spawn \(argv[0]) failed: errno \(spawned)")
         }
