@@ -29,22 +29,35 @@ PROMETHEUS_SERIES = {"up", "scrape_duration_seconds", "scrape_samples_scraped",
                      "scrape_samples_post_metric_relabeling", "scrape_series_added"}
 
 # Contract metrics that only have samples after an event happened (a failure, a DLQ message, a
-# labelled value first seen). A query on them alone may legitimately be empty on a healthy stack;
-# the live check then requires Prometheus to know the metric from the daemon's HELP/TYPE lines
-# (target metadata) instead, unless --allow-empty names it.
+# labelled value first seen), each with the reason a short healthy run may leave it empty. A query on
+# them alone may legitimately be empty; the live check then requires Prometheus to know the metric
+# from the daemon's HELP/TYPE lines (target metadata) instead, unless --allow-empty names it.
+# (The daemons currently pre-create these series at 0, so the exception is not used today; it stays
+# so that a daemon that creates them lazily, as swift-prometheus does for new label values, passes
+# only when it still declares them.)
 EVENT_ONLY = {
-    "kafkatrace_http_connections_rejected_total",
-    "kafkatrace_producer_orders_rejected_total",
-    "kafkatrace_producer_messages_failed_total",
-    "kafkatrace_producer_queue_full_total",
-    "kafkatrace_producer_backpressure_rejected_total",
-    "kafkatrace_producer_undelivered_at_shutdown",
-    "kafkatrace_consumer_orders_duplicate_total",
-    "kafkatrace_consumer_orders_invalid_total",
-    "kafkatrace_consumer_dlq_sent_total",
-    "kafkatrace_consumer_dlq_failed_total",
-    "kafkatrace_consumer_commit_failures_total",
-    "kafkatrace_consumer_db_errors_total",
+    "kafkatrace_http_connections_rejected_total": "only after http.max_connections was reached",
+    "kafkatrace_producer_orders_rejected_total": "reason labels appear on the first rejected order",
+    "kafkatrace_producer_messages_failed_total": "error labels appear on the first failed delivery",
+    "kafkatrace_producer_queue_full_total": "only when librdkafka's queue was full",
+    "kafkatrace_producer_backpressure_rejected_total": "only when the queue stayed full past the bound",
+    "kafkatrace_producer_undelivered_at_shutdown": "only set by a draining shutdown",
+    "kafkatrace_consumer_orders_duplicate_total": "only after a redelivery of an inserted order",
+    "kafkatrace_consumer_orders_invalid_total": "reason labels appear on the first invalid message",
+    "kafkatrace_consumer_dlq_sent_total": "only after an invalid message",
+    "kafkatrace_consumer_dlq_failed_total": "only when the DLQ topic refused a message",
+    "kafkatrace_consumer_commit_failures_total": "only when an offset commit failed",
+    "kafkatrace_consumer_db_errors_total": "sqlstate_class labels appear on the first database error",
+}
+
+# Daemon bugs the live check has found and that are not fixed yet: metric family -> what is wrong.
+# The check reports them as KNOWN-ISSUE (visible in every run, not counted as a failure) and FAILS
+# once the metric looks right again, so that the entry is removed with the fix.
+KNOWN_ISSUES = {
+    "kafkatrace_producer_delivery_latency_seconds":
+        "always 0 in the producer: RDKafkaCallbacks.report takes "
+        "`message.pointee` by value, and rd_kafka_message_latency() on that copy cannot reach the "
+        "enqueue time stored behind the public struct (it must get the original pointer)",
 }
 
 # Grafana macros and template variables -> values that make a query valid PromQL.
@@ -135,6 +148,27 @@ def metric_names_in(expr: str) -> set[str]:
     # A selector written only as {__name__="x"} keeps its name.
     names.update(re.findall(r'__name__\s*=\s*"([^"]+)"', expr))
     return names
+
+
+_GROUPING = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)")
+_SELECTOR = re.compile(r"(?<![\w:.])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}")
+_MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"')
+
+
+def selector_labels(expr: str) -> list[tuple[str, frozenset[str]]]:
+    """(metric name, label names matched) for each `name{...}` selector of an expression."""
+    out = []
+    for m in _SELECTOR.finditer(expr):
+        name = m.group(1)
+        if name in _PROMQL_KEYWORDS or name == "__name__":
+            continue
+        out.append((name, frozenset(x for x in _MATCHER.findall(m.group(2)) if x != "__name__")))
+    return out
+
+
+def grouping_labels(expr: str) -> set[str]:
+    """Label names in by/without/on/ignoring/group_left/group_right clauses."""
+    return {x.strip() for m in _GROUPING.finditer(expr) for x in m.group(1).split(",") if x.strip()}
 
 
 def substitute_grafana(expr: str) -> str:

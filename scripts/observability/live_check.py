@@ -10,15 +10,18 @@ and template variable, and checks that every metric the rules and dashboards nam
 A query passes when Prometheus evaluates it without error; a panel query must also return data.
 A panel query may be empty only if every metric it reads is an event-only metric (failures, DLQ,
 labels that appear on first use: see common.EVENT_ONLY) that the daemon declares in its HELP/TYPE
-lines (Prometheus target metadata), or is named with --allow-empty. Rule groups must evaluate
-without errors (/api/v1/rules health).
+lines (Prometheus target metadata), or is named with --allow-empty; it must not be only NaN. Every
+label a query matches on or groups by must exist on the series it reads (a renamed label hides behind
+"or 0 * x" fallbacks otherwise). Every histogram must have observations that are not all 0 (daemon
+bugs still open are listed in common.KNOWN_ISSUES and reported as KNOWN-ISSUE). Rule groups must
+evaluate without errors (/api/v1/rules health).
 
     scripts/live-observability-check [--producer-url URL] [--consumer-url URL] [--expect-broken]
                                      [--render-png docs/img/overview.png]
 URLs default to $PRODUCER_URL / $CONSUMER_URL, then http://127.0.0.1:8080 / :8081.
---expect-broken adds a deliberately broken panel (a metric name the daemons do not expose) and a
-broken rule (syntax error); the run then passes only if both are reported as failures and
-everything real passes.
+--expect-broken adds deliberately broken panels (a metric name the daemons do not expose, a label
+they do not have) and broken rules (a syntax error, one that records nothing); the run then passes
+only if each is reported as a failure and everything real passes.
 Prints a table and "live-observability: N passed, N failed"; exits 1 on any failure.
 """
 
@@ -46,7 +49,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("PASS", "EMPTY-DECLARED", "EMPTY-ALLOWED")
+        return self.status in ("PASS", "EMPTY-DECLARED", "EMPTY-ALLOWED", "KNOWN-ISSUE")
 
 
 def wait_for_scrapes(api: PromAPI, jobs: list[str], min_scrapes: int, timeout: float) -> None:
@@ -70,12 +73,54 @@ def wait_for_scrapes(api: PromAPI, jobs: list[str], min_scrapes: int, timeout: f
 
 
 def evaluate(api: PromAPI, expr: str) -> tuple[str | None, int]:
+    err, n, _ = evaluate_values(api, expr)
+    return err, n
+
+
+def evaluate_values(api: PromAPI, expr: str) -> tuple[str | None, int, int]:
+    """(error, series returned, series with a number that is not NaN)."""
     r = api.query(expr)
     if r.get("status") != "success":
-        return f"{r.get('errorType', 'error')}: {r.get('error', r)}", 0
+        return f"{r.get('errorType', 'error')}: {r.get('error', r)}", 0, 0
     data = r["data"]
-    n = len(data["result"]) if data["resultType"] in ("vector", "matrix") else 1
-    return None, n
+    if data["resultType"] == "vector":
+        values = [x["value"][1] for x in data["result"]]
+    elif data["resultType"] == "matrix":
+        values = [x["values"][-1][1] for x in data["result"] if x["values"]]
+    else:
+        values = [data["result"][1]]
+    return None, len(values), sum(v.lower() != "nan" for v in values)
+
+
+def first_value(api: PromAPI, expr: str) -> tuple[str | None, float | None]:
+    r = api.query(expr)
+    if r.get("status") != "success":
+        return r.get("error", "error"), None
+    res = r["data"]["result"]
+    return None, (float(res[0]["value"][1]) if res else None)
+
+
+def label_problems(expr: str, labels_of, recorded: set[str]) -> tuple[list[str], list[str]]:
+    """Label names an expression matches or groups by that no series of its metrics carries.
+    Returns (problems, labels checked). labels_of(name) -> set of label names, or None if unknown."""
+    problems, checked = [], []
+    union: set[str] = set()
+    for name in common.metric_names_in(expr):
+        known = labels_of(name)
+        if known is not None:
+            union |= known
+    for name, labels in common.selector_labels(expr):
+        known = labels_of(name)
+        for label in sorted(labels):
+            checked.append(f"{name}{{{label}}}")
+            if known is not None and label not in known:
+                problems.append(f"{name} has no label {label!r} (has: {', '.join(sorted(known - {'__name__'}))})")
+    if "label_replace" not in expr and "label_join" not in expr and union:
+        for label in sorted(common.grouping_labels(expr)):
+            checked.append(f"by {label}")
+            if label not in union:
+                problems.append(f"grouping label {label!r} is on none of {sorted(common.metric_names_in(expr))}")
+    return problems, checked
 
 
 def main() -> int:
@@ -103,6 +148,11 @@ def main() -> int:
         broken = copy.deepcopy(dashboards["kafkatrace-overview.json"])
         broken["panels"] = [{"type": "timeseries", "title": "INJECTED renamed metric", "targets": [
             {"refId": "A", "expr": f"sum(rate({BROKEN_METRIC}[$__rate_interval]))"}]}]
+        # a renamed label hidden by the usual "or 0 * ..." fallback: the panel still returns data
+        # (0), so only the label check can see that `code` is not a label of the metric
+        broken["panels"].append({"type": "timeseries", "title": "INJECTED renamed label", "targets": [
+            {"refId": "A", "expr": 'sum(rate(kafkatrace_http_requests_total{code=~"5.."}[$__rate_interval])) '
+                                   'or 0 * sum(rate(kafkatrace_http_requests_total[$__rate_interval]))'}]})
         queries += [common.PanelQuery("INJECTED-broken.json", q.panel, q.ref, q.expr)
                     for q in common.panel_queries({"x": broken})]
         rules.append(common.Rule("INJECTED", "injected", "record", "kafkatrace:injected_broken:rate5m",
@@ -117,7 +167,7 @@ def main() -> int:
     with PrometheusServer(targets, extra_rules=extra_rules) as prom:
         api = PromAPI(prom.url)
         started = time.time()
-        print(f"prometheus {prom.url} scraping producer={args.producer_url} consumer={args.consumer_url}")
+        print(f"prometheus {prom.url} scraping producer={args.producer_url} consumer={args.consumer_url}", flush=True)
         wait_for_scrapes(api, list(targets), args.min_scrapes, args.timeout)
 
         start = time.time() - 600
@@ -148,6 +198,54 @@ def main() -> int:
                 why = "event-only but not declared by the daemon" if family in common.EVENT_ONLY else "not exposed by the daemons"
                 results.append(Result("metric", name, "FAIL", 0, why, injected))
 
+        # 1b. every label a query matches on or groups by exists on the metric it reads (a renamed
+        # label empties a selector silently, and "or 0 * x" fallbacks even keep the panel "with data")
+        label_cache: dict[str, set[str] | None] = {}
+        contract_labels = {n: set(m.labels) | common.TARGET_LABELS | ({"le"} if m.kind == "histogram" else set())
+                           for n, m in metrics.items()}
+
+        def labels_of(name: str) -> set[str] | None:
+            if name not in label_cache:
+                r = api.series(name, start)
+                found = {k for s in r.get("data", []) or [] for k in s} if r.get("status") == "success" else set()
+                family = series_names.get(name)
+                if not found and family:
+                    found = contract_labels.get(family, set())  # declared-only: trust the contract
+                    if name.endswith("_bucket"):
+                        found = found | {"le"}
+                label_cache[name] = found or None
+            return label_cache[name]
+
+        label_sources = [(f"{q.dashboard} / {q.panel} / {q.ref}", q.promql, q.dashboard.startswith("INJECTED"))
+                         for q in queries + variables]
+        label_sources += [(f"{r.kind} {r.name}", r.expr, r.file == "INJECTED") for r in rules
+                          if r.file != "INJECTED"]
+        for src, expr, injected in label_sources:
+            problems, checked = label_problems(expr, labels_of, recorded)
+            if checked:
+                results.append(Result("labels", src, "FAIL" if problems else "PASS", len(checked),
+                                      "; ".join(problems) or ", ".join(checked)[:90], injected))
+
+        # 1c. histograms observe real values: observations counted but a _sum that stays 0 means the
+        # daemon records a constant 0 (a broken timer), which histogram_quantile hides as "first bucket"
+        for family in sorted(n for n, m in metrics.items() if m.kind == "histogram"):
+            _, count = first_value(api, f"sum({family}_count)")
+            _, total = first_value(api, f"sum({family}_sum)")
+            if count is None:
+                status, detail = "FAIL", "no series"
+            elif count == 0:
+                status, detail = "FAIL", "no observations during the run"
+            elif total == 0:
+                status, detail = "FAIL", f"{count:.0f} observations, all exactly 0 (_sum = 0)"
+            else:
+                status, detail = "PASS", f"{count:.0f} observations, mean {total / count:.3g}"
+            if family in common.KNOWN_ISSUES:
+                if status == "FAIL":
+                    status, detail = "KNOWN-ISSUE", f"{detail}: {common.KNOWN_ISSUES[family]}"
+                else:
+                    status, detail = "FAIL", f"{detail}; fixed? remove it from common.KNOWN_ISSUES"
+            results.append(Result("histogram", family, status, "", detail))
+
         # 2. recording rules and alert expressions parse and evaluate
         for r in rules:
             err, n = evaluate(api, r.expr)
@@ -169,11 +267,14 @@ def main() -> int:
 
         # 4. dashboard panel queries return data
         for q in queries:
-            err, n = evaluate(api, q.promql)
+            err, n, numeric = evaluate_values(api, q.promql)
             src = f"{q.dashboard} / {q.panel} / {q.ref}"
             injected = q.dashboard.startswith("INJECTED")
             if err:
                 results.append(Result("panel", src, "FAIL", 0, err, injected))
+            elif n and not numeric:
+                results.append(Result("panel", src, "FAIL", n, f"only NaN (0/0, or a histogram without "
+                                      f"observations): {q.promql[:70]}", injected))
             elif n:
                 results.append(Result("panel", src, "PASS", n, q.promql[:70], injected))
             else:
@@ -196,8 +297,18 @@ def main() -> int:
 
         if args.render_png:
             import render_overview
-            render_overview.render(prom.url, args.render_png, minutes=(time.time() - started) / 60 + 0.1)
-            print(f"rendered {args.render_png}")
+            ran = time.time() - started
+            # 5-minute rules need 5 minutes of data; a shorter run renders them inlined over a
+            # window the run has filled (render_overview --window), and says so in the title
+            window_s = 0 if ran > 360 else max(10, min(60, int(ran / 3)))
+            window = f"{window_s}s" if window_s else None
+            try:
+                # the picture starts once the first window is full (the first scrape comes ~5 s after start),
+                # not with rates ramping up from 0
+                render_overview.render(prom.url, args.render_png, minutes=(ran - window_s - 5) / 60, window=window)
+                results.append(Result("png", args.render_png, "PASS", "", f"key panels rendered (window {window or '5m'})"))
+            except SystemExit as e:
+                results.append(Result("png", args.render_png, "FAIL", "", str(e)))
 
     width = max(len(r.source) for r in results)
     print(f"\n{'KIND':<12} {'SOURCE':<{min(width, 90)}} {'STATUS':<15} {'SERIES':>6}  DETAIL")
@@ -212,7 +323,7 @@ def main() -> int:
     if args.expect_broken:
         caught = [r for r in injected if not r.ok]
         kinds = {r.kind for r in caught}
-        needed = {"panel", "record", "rule-output", "metric"}
+        needed = {"panel", "record", "rule-output", "metric", "labels"}
         if needed <= kinds:
             print(f"\nexpect-broken: the injected broken queries were caught ({', '.join(sorted(kinds))})")
             passed += 1

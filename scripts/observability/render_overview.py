@@ -2,11 +2,17 @@
 """Renders the overview dashboard's key panels to a PNG with matplotlib.
 
     scripts/render-dashboard-png --prometheus-url http://127.0.0.1:9090 [--out docs/img/overview.png]
-                                 [--minutes 15]
+                                 [--minutes 15] [--window 30s]
 
 Queries are taken from grafana/dashboards/kafkatrace-overview.json (same expressions, legends and
 units as in Grafana) and run as range queries against the given Prometheus, typically the one
 scripts/live-observability-check starts (`--render-png`). Exits 1 if a key panel has no data.
+
+The overview reads 5-minute recording rules. A Prometheus that has run for less than 5 minutes
+has not filled that window, and rate() over a half-empty window under-reports (it ramps up from 0).
+--window 30s (which the live check passes for short runs) therefore inlines every recording rule the
+panels read, with its `[5m]` ranges shortened to the given window; the title says so. The longer SLO
+windows (30m, 1h, 6h) are ratios and are left as they are.
 """
 
 from __future__ import annotations
@@ -45,7 +51,36 @@ def legend(fmt: str, labels: dict) -> str:
     return re.sub(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}", lambda m: labels.get(m.group(1), ""), fmt).strip()
 
 
-def render(prometheus_url: str, out: str, minutes: float = 15) -> None:
+_RECORDED = re.compile(r"(?<![\w:.])(kafkatrace:[a-zA-Z0-9_:]+)(?![\w:])")
+
+
+def inline_recorded(expr: str, rules: dict[str, str], window: str, depth: int = 0) -> str:
+    """Replaces each recording rule name in expr by its expression, `[5m]` ranges -> `[window]`."""
+    if depth > 5:
+        raise SystemExit(f"recording rules nest too deeply at {expr!r}")
+
+    def expand(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in rules:
+            return name
+        rest = expr[m.end():].lstrip()
+        if rest.startswith(("{", "[")):
+            raise SystemExit(f"cannot inline {name} followed by a selector or range in {expr!r}")
+        body = rules[name].replace("[5m]", f"[{window}]")
+        return "(" + inline_recorded(body, rules, window, depth + 1) + ")"
+
+    return _RECORDED.sub(expand, expr)
+
+
+def known_issue(expr: str) -> str:
+    names = common.metric_names_in(expr)
+    for family, why in common.KNOWN_ISSUES.items():
+        if any(n == family or n.startswith(family + "_") for n in names):
+            return f"known daemon bug: {family} {why.split(':')[0]}"
+    return ""
+
+
+def render(prometheus_url: str, out: str, minutes: float = 15, window: str | None = None) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.dates as mdates
@@ -57,6 +92,12 @@ def render(prometheus_url: str, out: str, minutes: float = 15) -> None:
     missing = [t for t in KEY_PANELS if t not in panels]
     if missing:
         raise SystemExit(f"overview dashboard lacks key panels {missing}")
+    rules = {r.name: r.expr for r in common.load_rules() if r.kind == "record"}
+
+    def promql(expr: str) -> str:
+        expr = common.substitute_grafana(expr)
+        return inline_recorded(expr, rules, window) if window else expr
+
     end = time.time()
     start = end - minutes * 60
     step = max(1.0, (end - start) / 300)
@@ -64,7 +105,7 @@ def render(prometheus_url: str, out: str, minutes: float = 15) -> None:
     stats = []
     for p in common.iter_panels(dash["panels"]):
         if p.get("type") == "stat":
-            r = api.query(common.substitute_grafana(p["targets"][0]["expr"]))
+            r = api.query(promql(p["targets"][0]["expr"]))
             res = r.get("data", {}).get("result", []) if r.get("status") == "success" else []
             val = float(res[0]["value"][1]) if res else float("nan")
             unit = p["fieldConfig"]["defaults"].get("unit", "")
@@ -78,8 +119,11 @@ def render(prometheus_url: str, out: str, minutes: float = 15) -> None:
         p = panels[title]
         unit = p["fieldConfig"]["defaults"].get("unit", "")
         n = 0
+        issue = ""
         for t in p["targets"]:
-            r = api.query_range(common.substitute_grafana(t["expr"]), start, end, step)
+            expr = promql(t["expr"])
+            issue = issue or known_issue(expr)
+            r = api.query_range(expr, start, end, step)
             if r.get("status") != "success":
                 raise SystemExit(f"{title}: {r.get('error')}")
             for s in r["data"]["result"]:
@@ -90,6 +134,9 @@ def render(prometheus_url: str, out: str, minutes: float = 15) -> None:
         if not n:
             empty.append(title)
             ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes, color="red")
+        if issue:
+            ax.text(0.99, 0.04, issue, ha="right", va="bottom", transform=ax.transAxes, color="red", fontsize=7,
+                    wrap=True)
         ax.set_title(title, fontsize=10, loc="left")
         ax.set_ylabel(UNITS.get(unit, unit), fontsize=8)
         ax.grid(True, alpha=0.3)
@@ -104,7 +151,8 @@ def render(prometheus_url: str, out: str, minutes: float = 15) -> None:
                 ax.set_ylim(bottom=0)
     for ax in list(axes.flat)[len(KEY_PANELS):]:
         ax.axis("off")
-    fig.suptitle(f"{dash['title']} — {dt.datetime.fromtimestamp(end):%Y-%m-%d %H:%M} (last {minutes:.1f} min)\n"
+    note = f", recording rules inlined with [{window}] ranges" if window else ""
+    fig.suptitle(f"{dash['title']} — {dt.datetime.fromtimestamp(end):%Y-%m-%d %H:%M} (last {minutes:.1f} min{note})\n"
                  + "   ·   ".join(stats), fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
@@ -119,8 +167,9 @@ def main() -> int:
     ap.add_argument("--prometheus-url", default=os.environ.get("PROMETHEUS_URL"), required="PROMETHEUS_URL" not in os.environ)
     ap.add_argument("--out", default=os.path.join(common.ROOT, "docs", "img", "overview.png"))
     ap.add_argument("--minutes", type=float, default=15)
+    ap.add_argument("--window", help="inline the recording rules with this range instead of 5m, e.g. 30s")
     args = ap.parse_args()
-    render(args.prometheus_url, args.out, args.minutes)
+    render(args.prometheus_url, args.out, args.minutes, args.window)
     print(f"wrote {args.out}")
     return 0
 
