@@ -53,12 +53,7 @@ EVENT_ONLY = {
 # Daemon bugs the live check has found and that are not fixed yet: metric family -> what is wrong.
 # The check reports them as KNOWN-ISSUE (visible in every run, not counted as a failure) and FAILS
 # once the metric looks right again, so that the entry is removed with the fix.
-KNOWN_ISSUES = {
-    "kafkatrace_producer_delivery_latency_seconds":
-        "always 0 in the producer: RDKafkaCallbacks.report takes "
-        "`message.pointee` by value, and rd_kafka_message_latency() on that copy cannot reach the "
-        "enqueue time stored behind the public struct (it must get the original pointer)",
-}
+KNOWN_ISSUES: dict[str, str] = {}
 
 # Grafana macros and template variables -> values that make a query valid PromQL.
 GRAFANA_SUBSTITUTIONS = {

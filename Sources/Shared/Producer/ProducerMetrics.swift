@@ -50,7 +50,9 @@ public final class ProducerMetrics: Sendable {
             help: "Messages still undelivered when the shutdown flush ended.")
         // Announce the labelled families at start so dashboards and alerts see zeros, not gaps.
         _ = failed(error: "none")
-        _ = rejected(reason: "invalid_json")
+        // Every reason exists at 0 from the start, so rate() sees the first rejection.
+        for reason in ["unauthorized", "unsupported_media_type", "body_too_large"] { _ = rejected(reason: reason) }
+        for code in ValidationProblem.Code.allCases { _ = rejected(reason: code.rawValue) }
     }
 
     /// The failure counter for one librdkafka error name.

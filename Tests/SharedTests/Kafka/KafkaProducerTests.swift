@@ -127,6 +127,11 @@ import Testing
         #expect(reports.all.allSatisfy { $0.error == nil })
         let offsets = reports.all.map(\.offset).sorted()
         #expect(offsets == Array(0...50))  // idempotent: no duplicates, no gaps
+        // Produce-to-ack latency comes from librdkafka's enqueue time: the 50 sent while the
+        // leader was down waited at least the 500 ms before it came back (a lower bound the
+        // test itself sets, not a speed claim).
+        let delayed = reports.all.filter { $0.id > 0 }
+        #expect(delayed.allSatisfy { $0.latency >= .milliseconds(500) })
     }
 
     @Test func metadataListsBrokersTopicsAndPartitions() async throws {

@@ -32,7 +32,7 @@ final class RDKafkaCallbacks: Sendable {
         if onDelivery != nil {
             rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
                 guard let message, let box = RDKafkaCallbacks.from(opaque) else { return }
-                box.onDelivery?(RDKafkaCallbacks.report(message.pointee))
+                box.onDelivery?(RDKafkaCallbacks.report(message))
             }
         }
         if onStatistics != nil {
@@ -55,10 +55,13 @@ final class RDKafkaCallbacks: Sendable {
         }
     }
 
-    private static func report(_ message: rd_kafka_message_t) -> DeliveryReport {
+    /// Takes the original pointer: `rd_kafka_message_latency` reads the enqueue time librdkafka
+    /// keeps next to the public struct, which a copy does not have.
+    private static func report(_ pointer: UnsafePointer<rd_kafka_message_t>) -> DeliveryReport {
+        let message = pointer.pointee
         let id = RDKafkaClient.messageID(from: message._private)
         let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-        let latencyMicros = withUnsafePointer(to: message) { rd_kafka_message_latency($0) }
+        let latencyMicros = rd_kafka_message_latency(pointer)
         var error: KafkaError?
         if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
             let code = KafkaErrorCode(message.err)
