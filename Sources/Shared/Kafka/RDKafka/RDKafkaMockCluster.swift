@@ -47,6 +47,10 @@ public final class RDKafkaMockCluster: @unchecked Sendable {
     }
 
     /// Closes the broker's listener and connections. Wraps `rd_kafka_mock_broker_set_down`.
+    ///
+    /// librdkafka 2.0.2 re-binds the same port right away and aborts the process when that
+    /// fails (EADDRINUSE: another socket took the port meanwhile). Tests that call this run in
+    /// their own serial pass (`broker_down_tests` in scripts/test).
     public func setBrokerDown(_ id: Int32) throws(KafkaError) {
         try check(rd_kafka_mock_broker_set_down(cluster, id), "mock broker \(id) down")
     }
