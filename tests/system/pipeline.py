@@ -163,6 +163,7 @@ class Pipeline:
         missing from the topic) and duplicated (extra rows per id, or ids in the table that were
         never in the topic)."""
         deadline = time.monotonic() + timeout
+        last_rows, stable_since = -1, time.monotonic()
         while True:
             records = self.topic_records()
             topic = [r[0] for r in records]
@@ -171,6 +172,11 @@ class Pipeline:
             except subprocess.CalledProcessError:
                 rows = None
             if rows is not None and set(rows) == set(topic) or time.monotonic() > deadline:
+                break
+            # No progress for 20 s: the consumer is done with what it will insert.
+            if rows is not None and len(rows) != last_rows:
+                last_rows, stable_since = len(rows), time.monotonic()
+            elif time.monotonic() - stable_since > 20:
                 break
             time.sleep(1.0)
         rows = rows or []
