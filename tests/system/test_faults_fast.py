@@ -3,8 +3,8 @@ producer) through two fault rounds, a consumer kill -9 and then a PostgreSQL imm
 restart; after each round every order in the topic is in the table exactly once and the topic
 holds everything the producer reported delivered. About 90 s.
 
-Known bug (docs/reliability.md, "Open: orders lost across a PostgreSQL outage after a consumer
-restart"): in the PostgreSQL round a restarted consumer loses the orders buffered behind the
+Known bug (docs/reliability.md, "Open: orders lost across a PostgreSQL outage (consumer,
+intermittent"): in the PostgreSQL round the consumer can lose the orders fetched behind the
 batch in hand when the circuit opens. That one outcome is reported as an xfail carrying the
 exact ledger; every other assertion (round 1, duplicates, counts) fails the test."""
 
