@@ -180,7 +180,7 @@ class DevCluster(Process):
                                         "--listen", f"127.0.0.1:{self.listen_port}",
                                         "--control", f"127.0.0.1:{self.control_port}",
                                         "--bootstrap-file", str(self.bootstrap_file)], log_dir=log_dir)
-        wait_until(lambda: '"ready"' in self.log(), timeout=30, what="devcluster ready line")
+        wait_until(lambda: '"ready"' in self.log(), timeout=60, what="devcluster ready line")
         self.brokers = f"127.0.0.1:{self.listen_port}"
 
     def control(self, command: str) -> str:

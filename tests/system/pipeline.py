@@ -1,0 +1,238 @@
+"""The whole pipeline for soak and fault runs: a throwaway PostgreSQL, the Kafka dev cluster,
+one consumer and one producer, from KAFKATRACE_BIN_DIR (or .build/debug), plus the ledger
+that says whether every order the producer got acknowledged reached the table exactly once.
+
+Used by scripts/soak, scripts/faults and tests/system/test_faults_fast.py. Everything binds to
+127.0.0.1 on ephemeral ports; `Pipeline.close()` stops all it started, also after a failure."""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import time
+
+from conftest import Daemon, DevCluster, Postgres, metric_value, wait_until
+
+TOPIC = "food-orders"
+
+
+class Pipeline:
+    """PostgreSQL + dev cluster + consumer + producer; daemons restartable by kind."""
+
+    def __init__(self, log_dir, order_rate="50", producer_env=None, consumer_env=None):
+        self.log_dir = pathlib.Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.order_rate = str(order_rate)
+        self.extra_producer_env = dict(producer_env or {})
+        self.extra_consumer_env = dict(consumer_env or {})
+        self.pg = None
+        self.devcluster = None
+        self.consumer = None
+        self.producer = None
+        self.incarnations = {"producer": 0, "consumer": 0}
+        # Per producer incarnation, the last delivered count seen on /metrics (a lower bound of
+        # what it delivered; the flush line gives the exact count on a clean stop).
+        self.producer_delivered = []
+        try:
+            self.pg = Postgres()
+            self.devcluster = DevCluster(self.log_dir)
+        except BaseException:
+            self.close()
+            raise
+
+    # --- daemons -----------------------------------------------------------------------------
+
+    def consumer_env(self):
+        env = {
+            "KAFKATRACE_KAFKA_BROKERS": self.devcluster.brokers,
+            "KAFKATRACE_POSTGRES_URL": self.pg.url,
+            "KAFKATRACE_POSTGRES_SSLMODE": "disable",
+            "KAFKATRACE_KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "KAFKATRACE_CONSUMER_BREAKER_RESET_MS": "500",
+            "KAFKATRACE_KAFKA_STATISTICS_INTERVAL_MS": "1000",
+            "KAFKATRACE_SHUTDOWN_TIMEOUT_MS": "10000",
+            "KAFKATRACE_LOG_LEVEL": "notice",
+        }
+        env.update(self.extra_consumer_env)
+        return env
+
+    def producer_env(self):
+        env = {
+            "KAFKATRACE_KAFKA_BROKERS": self.devcluster.brokers,
+            "KAFKATRACE_ORDER_RATE": self.order_rate,
+            "KAFKATRACE_KAFKA_STATISTICS_INTERVAL_MS": "1000",
+            "KAFKATRACE_SHUTDOWN_TIMEOUT_MS": "20000",
+            "KAFKATRACE_LOG_LEVEL": "notice",
+        }
+        env.update(self.extra_producer_env)
+        return env
+
+    def start_consumer(self, port=None):
+        n = self.incarnations["consumer"]
+        self.incarnations["consumer"] += 1
+        self.consumer = Daemon(f"consumer{n}", "kafkatrace-consumer", self.consumer_env(), self.log_dir, port=port)
+        self.consumer.wait_healthy(timeout=60)
+        return self.consumer
+
+    def start_producer(self, port=None):
+        n = self.incarnations["producer"]
+        self.incarnations["producer"] += 1
+        self.producer = Daemon(f"producer{n}", "kafkatrace-producer", self.producer_env(), self.log_dir, port=port)
+        self.producer_delivered.append(0)
+        self.producer.wait_healthy(timeout=60)
+        return self.producer
+
+    def scrape_producer(self):
+        """Records the producer's delivered count (lower bound) for the loss check."""
+        if self.producer is None or self.producer.proc.poll() is not None:
+            return self.producer_delivered[-1] if self.producer_delivered else 0
+        try:
+            text = self.producer.metrics()
+        except OSError:
+            return self.producer_delivered[-1]
+        value = int(metric_value(text, "kafkatrace_producer_messages_delivered_total"))
+        self.producer_delivered[-1] = max(self.producer_delivered[-1], value)
+        return value
+
+    def stop_producer(self):
+        """SIGTERM: the producer drains; its flush line gives the exact delivered count."""
+        if self.producer is None:
+            return None
+        self.scrape_producer()
+        code = self.producer.stop(timeout=40)
+        flush = flush_result(self.producer)
+        if flush:
+            self.producer_delivered[-1] = flush["delivered"]
+        self.producer = None
+        return code, flush
+
+    def kill9(self, kind):
+        daemon = getattr(self, kind)
+        if kind == "producer":
+            self.scrape_producer()
+        daemon.signal(signal.SIGKILL)
+        daemon.wait(timeout=10)
+        setattr(self, kind, None)
+
+    def metric(self, kind, name, labels=None):
+        daemon = getattr(self, kind)
+        return metric_value(daemon.metrics(), name, labels)
+
+    def rss_kb(self, kind):
+        daemon = getattr(self, kind)
+        if daemon is None or daemon.proc.poll() is not None:
+            return None
+        with open(f"/proc/{daemon.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return None
+
+    # --- the ledger --------------------------------------------------------------------------
+
+    def topic_records(self):
+        """(order_id, partition, offset) of every message in the topic, read with kcat."""
+        out = subprocess.run(["kcat", "-C", "-b", self.devcluster.brokers, "-t", TOPIC, "-o", "beginning",
+                              "-e", "-q", "-f", "%p %o %s\\n"], capture_output=True, text=True, timeout=120)
+        records = []
+        for line in out.stdout.splitlines():
+            partition, _, rest = line.strip().partition(" ")
+            offset, _, value = rest.partition(" ")
+            if not value:
+                continue
+            try:
+                order_id = json.loads(value)["order_id"]
+            except (ValueError, KeyError, TypeError):
+                order_id = f"<unparsable:{value[:40]}>"
+            records.append((order_id, int(partition), int(offset)))
+        return records
+
+    def topic_order_ids(self):
+        """Every order_id in the topic (duplicates kept)."""
+        return [r[0] for r in self.topic_records()]
+
+    def table_order_ids(self):
+        out = self.pg.psql("SELECT order_id FROM orders")
+        return [line for line in out.splitlines() if line]
+
+    def reconcile(self, timeout=120.0):
+        """Waits until the table holds exactly the topic's orders (or the timeout), then returns
+        the counts: acknowledged (producer delivered, lower bound), topic messages and distinct
+        ids, rows and distinct rows, lost (in the topic, not in the table, or acknowledged but
+        missing from the topic) and duplicated (extra rows per id, or ids in the table that were
+        never in the topic)."""
+        deadline = time.monotonic() + timeout
+        last_rows, stable_since = -1, time.monotonic()
+        while True:
+            records = self.topic_records()
+            topic = [r[0] for r in records]
+            try:
+                rows = self.table_order_ids()
+            except subprocess.CalledProcessError:
+                rows = None
+            if rows is not None and set(rows) == set(topic) or time.monotonic() > deadline:
+                break
+            # No progress for 20 s: the consumer is done with what it will insert.
+            if rows is not None and len(rows) != last_rows:
+                last_rows, stable_since = len(rows), time.monotonic()
+            elif time.monotonic() - stable_since > 20:
+                break
+            time.sleep(1.0)
+        rows = rows or []
+        topic_set, row_set = set(topic), set(rows)
+        acknowledged = sum(self.producer_delivered)
+        missing_in_table = len(topic_set - row_set)
+        missing_in_topic = max(0, acknowledged - len(topic_set))
+        lost_examples = sorted((p, o, i) for i, p, o in records if i not in row_set)[:20]
+        return {
+            "lost_examples": [f"p{p}@{o}:{i}" for p, o, i in lost_examples],
+            "acknowledged": acknowledged,
+            "topic_messages": len(topic),
+            "topic_distinct": len(topic_set),
+            "rows": len(rows),
+            "distinct_rows": len(row_set),
+            "lost": missing_in_table + missing_in_topic,
+            "duplicated": (len(rows) - len(row_set)) + len(row_set - topic_set),
+            "topic_duplicates": len(topic) - len(topic_set),
+        }
+
+    # --- cleanup -----------------------------------------------------------------------------
+
+    def close(self):
+        for kind in ("producer", "consumer"):
+            daemon = getattr(self, kind, None)
+            if daemon is not None:
+                try:
+                    daemon.stop(timeout=30)
+                except Exception:  # noqa: BLE001 - keep cleaning up
+                    daemon.kill()
+        if self.devcluster is not None:
+            try:
+                self.devcluster.stop(timeout=15)
+            except Exception:  # noqa: BLE001
+                self.devcluster.kill()
+        if self.pg is not None:
+            self.pg.close()
+
+
+def flush_result(daemon):
+    """The producer's drain line (produced / delivered / failed / undelivered), or None."""
+    for line in daemon.log().splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if event.get("message", "").startswith("Kafka producer flush"):
+            return {k: int(event[k]) for k in ("produced", "delivered", "failed", "undelivered")}
+    return None
+
+
+def wait_consuming(pipeline, minimum=1, timeout=60):
+    """Until the table has at least `minimum` rows."""
+    wait_until(lambda: int(pipeline.pg.psql("SELECT count(*) FROM orders") or 0) >= minimum,
+               timeout=timeout, interval=0.5, what=f">= {minimum} rows in orders")
+
+
+def bin_dir():
+    return os.environ.get("KAFKATRACE_BIN_DIR", "")
