@@ -94,7 +94,10 @@ class Postgres:
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
                        f"unix_socket_directories = '{self.dir}'\nfsync = off\n"
-                       "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 50\n")
+                       "synchronous_commit = on\nfull_page_writes = off\nmax_connections = 50\n")
+        # synchronous_commit stays on: with it off, a commit the consumer saw (and committed its
+        # Kafka offsets after) is lost when the fault tests stop the server with -m immediate.
+        # fsync off is safe for that: the WAL is written to the OS before the commit returns.
         self.start()
         # One statement per call: psql -c runs a multi-statement string in one transaction,
         # and CREATE DATABASE refuses to run inside a transaction block.

@@ -167,6 +167,24 @@ extension OrderConsumerPipeline {
         }
     }
 
+    /// Between batches, after the circuit closed (the batch in hand is committed by then): resume the partitions from
+    /// what was handed to the pipeline (``KafkaConsumer/rewind(_:)``), so nothing fetched
+    /// around the outage is skipped.
+    func resumeAfterBreakerIfNeeded() async {
+        let partitions: [TopicPartition]? = state.withLock { s in
+            guard s.needsResumeAfterBreaker, !s.isPausedForBreaker else { return nil }
+            s.needsResumeAfterBreaker = false
+            return Array(s.assigned)
+        }
+        guard let partitions else { return }
+        do throws(KafkaError) {
+            try await consumer.rewind(partitions)
+            logger.notice("partitions resumed after the PostgreSQL outage", metadata: ["partitions": "\(partitions.count)"])
+        } catch {
+            kafkaError(error)
+        }
+    }
+
     /// Why the batch in hand must be abandoned now (shutdown budget spent, cancelled), or nil.
     func giveUpReason() -> String? {
         if Task.isCancelled { return "cancelled" }

@@ -78,13 +78,12 @@ extension OrderConsumerPipeline {
         case .halfOpen:
             logger.notice("PostgreSQL circuit half open: trying one batch")
         case .closed:
-            let partitions = state.withLock { s in
+            state.withLock { s in
+                if s.isPausedForBreaker { s.needsResumeAfterBreaker = true }
                 s.isPausedForBreaker = false
                 s.breakerReason = ""
-                return Array(s.assigned)
             }
-            do throws(KafkaError) { try consumer.resume(partitions) } catch { kafkaError(error) }
-            logger.notice("PostgreSQL circuit closed: partitions resumed")
+            logger.notice("PostgreSQL circuit closed: partitions resume once the batch in hand is committed")
         }
         updatePostgresReadiness()
     }

@@ -49,6 +49,8 @@ public final class OrderConsumerPipeline: Service, Sendable {
         var revokedDuringBatch: Set<TopicPartition> = []
         var revokeWaiters: [DispatchSemaphore] = []
         var isPausedForBreaker = false
+        /// The circuit closed: resume (rewind) once the batch in hand is committed.
+        var needsResumeAfterBreaker = false
         var breakerReason = ""
         /// nil until the first health check; then nil = passing, else the failure.
         var pingFailure: String? = "pending: no health check yet"
@@ -156,6 +158,7 @@ public final class OrderConsumerPipeline: Service, Sendable {
         while !isStopRequested {
             state.withLock { $0.lastLoopAt = .now }
             updateKafkaReadiness()
+            await resumeAfterBreakerIfNeeded()
             let messages = await consumer.poll(max: configuration.batchSize, timeout: configuration.batchMaxWait)
             if !messages.isEmpty { await process(messages) }
         }

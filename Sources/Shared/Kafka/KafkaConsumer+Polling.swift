@@ -18,10 +18,13 @@ extension KafkaConsumer {
         let now = ContinuousClock.now
         let (answers, pauseChange) = state.withLock { s in
             s.buffer.append(contentsOf: fresh)
+            for message in fresh {
+                s.nextOffsets[TopicPartition(topic: message.topic, partition: message.partition)] = message.offset + 1
+            }
             var answers: [(CheckedContinuation<[KafkaMessage], Never>, [KafkaMessage])] = []
             while let waiter = s.waiters.first, s.buffer.count >= waiter.max || waiter.deadline <= now {
                 s.waiters.removeFirst()
-                answers.append((waiter.continuation, Self.take(&s.buffer, waiter.max)))
+                answers.append((waiter.continuation, Self.take(&s, waiter.max)))
             }
             var change: (pause: Bool, partitions: [TopicPartition])?
             let active = Array(s.assignment.subtracting(s.userPaused))
@@ -40,7 +43,7 @@ extension KafkaConsumer {
                 if pauseChange.pause {
                     try client.pause(pauseChange.partitions)
                 } else {
-                    try client.resume(pauseChange.partitions)
+                    try resumeFetching(pauseChange.partitions)
                 }
             } catch {
                 reportError(error)
@@ -54,6 +57,10 @@ extension KafkaConsumer {
         case .assign:
             let pauseNew = state.withLock { s in
                 s.assignment.formUnion(event.partitions)
+                for partition in event.partitions {
+                    s.nextOffsets[partition] = nil
+                    s.handedOffsets[partition] = nil
+                }
                 return s.isInternallyPaused
             }
             if pauseNew {
@@ -68,6 +75,10 @@ extension KafkaConsumer {
             state.withLock { s in
                 s.assignment.subtract(revoked)
                 s.userPaused.subtract(revoked)
+                for partition in revoked {
+                    s.nextOffsets[partition] = nil
+                    s.handedOffsets[partition] = nil
+                }
                 s.buffer.removeAll { revoked.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
             }
         }

@@ -19,6 +19,11 @@ public final class KafkaConsumer: Sendable {
         var assignment: Set<TopicPartition> = []
         var userPaused: Set<TopicPartition> = []
         var isInternallyPaused = false
+        /// Per partition: the offset after the last message the poll thread took from
+        /// librdkafka (the application position), for ``resumeFetching(_:)``.
+        var nextOffsets: [TopicPartition: Int64] = [:]
+        /// Per partition: the offset after the last message `poll` handed out.
+        var handedOffsets: [TopicPartition: Int64] = [:]
         var isClosed = false
         var revokeHook: (@Sendable (RebalanceEvent) -> Void)?
     }
@@ -106,7 +111,7 @@ public final class KafkaConsumer: Sendable {
         return await withCheckedContinuation { continuation in
             let ready: [KafkaMessage]? = state.withLock { s in
                 if s.isClosed || s.buffer.count >= limit || timeout <= .zero {
-                    return Self.take(&s.buffer, limit)
+                    return Self.take(&s, limit)
                 }
                 s.waiters.append(Waiter(max: limit, deadline: deadline, continuation: continuation))
                 return nil
@@ -142,7 +147,24 @@ public final class KafkaConsumer: Sendable {
             s.userPaused.subtract(partitions)
             return s.isInternallyPaused
         }
-        if !isInternallyPaused { try client.resume(partitions) }
+        if !isInternallyPaused { try resumeFetching(partitions) }
+    }
+
+    /// Resumes `partitions` and seeks each to the offset after the last message taken from
+    /// librdkafka. librdkafka 2.0.2 drops what it had fetched but not yet handed out when a
+    /// partition is paused, and resumes from its fetch position, which skips those messages
+    /// (fixed upstream in 2.1.0); the seek makes it fetch them again. Partitions nothing was
+    /// taken from yet are only resumed.
+    func resumeFetching(_ partitions: [TopicPartition]) throws(KafkaError) {
+        try client.resume(partitions)
+        let positions = state.withLock { s in
+            partitions.compactMap { partition in
+                s.nextOffsets[partition].map {
+                    TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: $0)
+                }
+            }
+        }
+        try client.seek(positions)
     }
 
     /// Partitions currently paused by `pause(_:)`.
@@ -189,16 +211,20 @@ public final class KafkaConsumer: Sendable {
         let waiters = state.withLock { s in
             s.isClosed = true
             defer { s.waiters = [] }
-            return s.waiters.map { ($0.continuation, Self.take(&s.buffer, $0.max)) }
+            return s.waiters.map { ($0.continuation, Self.take(&s, $0.max)) }
         }
         for (continuation, messages) in waiters { continuation.resume(returning: messages) }
     }
 
-    static func take(_ buffer: inout [KafkaMessage], _ limit: Int) -> [KafkaMessage] {
-        let count = Swift.min(limit, buffer.count)
+    /// Takes up to `limit` buffered messages and records what `poll` handed out.
+    static func take(_ s: inout State, _ limit: Int) -> [KafkaMessage] {
+        let count = Swift.min(limit, s.buffer.count)
         guard count > 0 else { return [] }
-        let taken = Array(buffer.prefix(count))
-        buffer.removeFirst(count)
+        let taken = Array(s.buffer.prefix(count))
+        s.buffer.removeFirst(count)
+        for message in taken {
+            s.handedOffsets[TopicPartition(topic: message.topic, partition: message.partition)] = message.offset + 1
+        }
         return taken
     }
 }

@@ -51,7 +51,7 @@ final class TestPostgres: Sendable {
                 listen_addresses = '127.0.0.1'
                 unix_socket_directories = '\(directory)'
                 fsync = off
-                synchronous_commit = off
+                synchronous_commit = on
                 full_page_writes = off
                 shared_buffers = 16MB
                 max_connections = 40

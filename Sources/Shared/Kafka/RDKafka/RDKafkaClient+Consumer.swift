@@ -79,6 +79,21 @@ extension RDKafkaClient {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .from(code: KafkaErrorCode(err), context: "resume") }
     }
 
+    /// Moves the fetch position of `offsets` (asynchronously: `timeout_ms` 0; anything fetched
+    /// from the old position is discarded by librdkafka). Wraps `rd_kafka_seek_partitions`.
+    func seek(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        try ensureOpen("seek")
+        guard !offsets.isEmpty else { return }
+        let list = RDKafkaTopicPartitionList(offsets)
+        if let error = rd_kafka_seek_partitions(handle, list.pointer, 0) {
+            let code = KafkaErrorCode(rd_kafka_error_code(error))
+            rd_kafka_error_destroy(error)
+            throw .from(code: code, context: "seek")
+        }
+        // With timeout 0 every partition reports _IN_PROGRESS: the seek is under way.
+        if let error = list.firstError(context: "seek"), error.code != KafkaErrorCode(RD_KAFKA_RESP_ERR__IN_PROGRESS) { throw error }
+    }
+
     /// The current assignment. Wraps `rd_kafka_assignment`.
     func assignment() throws(KafkaError) -> [TopicPartition] {
         try ensureOpen("assignment")

@@ -1,0 +1,43 @@
+import Synchronization
+
+extension KafkaConsumer {
+    /// Restarts fetching `partitions` from the offset after the last message `poll` handed
+    /// out (the committed offset when none was since the assignment), forgetting what is
+    /// buffered for them, and resumes them.
+    ///
+    /// The consumer pipeline calls this when it resumes after a pause: the restart position
+    /// is then what the application has really processed, not librdkafka's idea of it
+    /// (librdkafka 2.0.2 can skip messages it had fetched when a partition was paused and
+    /// resumed). Messages read again are only duplicates for an idempotent writer; none is
+    /// skipped. Wraps `rd_kafka_resume_partitions`, `rd_kafka_committed`, `rd_kafka_seek_partitions`.
+    public func rewind(_ partitions: [TopicPartition]) async throws(KafkaError) {
+        guard !partitions.isEmpty else { return }
+        let wanted = Set(partitions)
+        let (handed, unknown, isInternallyPaused) = state.withLock { s in
+            s.userPaused.subtract(wanted)
+            s.buffer.removeAll { wanted.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
+            var handed: [TopicPartitionOffset] = []
+            var unknown: [TopicPartition] = []
+            for partition in partitions {
+                if let offset = s.handedOffsets[partition] {
+                    handed.append(TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: offset))
+                    s.nextOffsets[partition] = offset
+                } else {
+                    unknown.append(partition)
+                    s.nextOffsets[partition] = nil
+                }
+            }
+            return (handed, unknown, s.isInternallyPaused)
+        }
+        var targets = handed
+        if !unknown.isEmpty {
+            let client = self.client
+            let committed = try await KafkaBlocking.run { () throws(KafkaError) in
+                try client.committedBlocking(unknown, timeout: .seconds(10))
+            }
+            targets += committed.filter { $0.offset >= 0 }
+        }
+        if !isInternallyPaused { try client.resume(partitions) }
+        try client.seek(targets)
+    }
+}
