@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -238,10 +241,13 @@ import Testing
 
     @Test func gracefulStopFinishesAnInFlightSlowRequest() async throws {
         let started = AsyncStream<Void>.makeStream()
+        let release = AsyncStream<Void>.makeStream()
         let router = Router()
         router.add("GET", "/work") { (_: HTTPRequest) async -> HTTPResponse in
             started.continuation.yield()
-            try? await Task.sleep(for: .milliseconds(300))
+            // Finish only once the server is really stopping (no sleep racing the shutdown).
+            var releases = release.stream.makeAsyncIterator()
+            await releases.next()
             return .text(200, "done")
         }
         let server = HTTPServer(configuration: Self.testConfiguration(), router: router, logger: Logger(label: "test"))
@@ -260,6 +266,20 @@ import Testing
         var iterator = started.stream.makeAsyncIterator()
         await iterator.next()
         await group.triggerGracefulShutdown()
+        // The listener closes when the stop begins: wait for that, then let the request finish.
+        let stopping = try await offPool { () -> Bool in
+            for _ in 0..<3000 {
+                do {
+                    _ = try TestHTTPClient(port: port)
+                    usleep(10_000)
+                } catch {
+                    return true
+                }
+            }
+            return false
+        }
+        #expect(stopping)
+        release.continuation.yield()
         let (response, rest) = try await responseTask.value
         #expect(response.status == 200)
         #expect(response.text == "done")
