@@ -72,11 +72,4 @@ public struct JSONLogHandler: LogHandler {
         }
         return writer.finish()
     }
-
-    func mergedMetadata(_ event: LogEvent) -> Logger.Metadata {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let perCall = event.metadata { merged.merge(perCall) { _, new in new } }
-        return merged
-    }
 }

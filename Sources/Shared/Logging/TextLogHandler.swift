@@ -39,9 +39,7 @@ public struct TextLogHandler: LogHandler {
     func render(_ event: LogEvent) -> String {
         let level = event.level.rawValue.padding(toWidth: 8)
         var line = "\(clock()) \(level) \(service)/\(label): \(Self.singleLine(event.message.description))"
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let perCall = event.metadata { merged.merge(perCall) { _, new in new } }
+        var merged = mergedMetadata(event)
         if let error = event.error, merged[LogKeys.error] == nil { merged[LogKeys.error] = "\(error)" }
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             line += " \(key)=\(Self.quoted(value.description))"
