@@ -24,11 +24,12 @@ public final class ConsumerMetrics: Sendable {
     public let postgresConnectionsIdle: Gauge
     public let postgresConnectionsBusy: Gauge
 
+    private let consumedByTopic: LabelledCounters
+    private let invalidByReason: LabelledCounters
+    private let dbErrorsByClass: LabelledCounters
+    private let rebalancesByType: LabelledCounters
+
     private struct Caches {
-        var consumed: [String: Counter] = [:]
-        var invalid: [String: Counter] = [:]
-        var dbErrors: [String: Counter] = [:]
-        var rebalances: [String: Counter] = [:]
         var lagMessages: [TopicPartition: Gauge] = [:]
         var lagSeconds: [TopicPartition: Gauge] = [:]
     }
@@ -78,6 +79,18 @@ public final class ConsumerMetrics: Sendable {
             "kafkatrace_postgres_connections", labels: [("state", "idle")], help: "PostgreSQL connections by state.")
         postgresConnectionsBusy = registry.gauge(
             "kafkatrace_postgres_connections", labels: [("state", "busy")], help: "PostgreSQL connections by state.")
+        consumedByTopic = LabelledCounters(
+            registry: registry, name: "kafkatrace_consumer_messages_consumed_total", label: "topic",
+            help: "Messages read from Kafka and processed.")
+        invalidByReason = LabelledCounters(
+            registry: registry, name: "kafkatrace_consumer_orders_invalid_total", label: "reason",
+            help: "Messages that were not valid orders, by reason code (sent to the DLQ).")
+        dbErrorsByClass = LabelledCounters(
+            registry: registry, name: "kafkatrace_consumer_db_errors_total", label: "sqlstate_class",
+            help: "Failed PostgreSQL batch attempts, by SQLSTATE class.")
+        rebalancesByType = LabelledCounters(
+            registry: registry, name: "kafkatrace_consumer_rebalances_total", label: "type",
+            help: "Consumer-group rebalance events, by type.")
         _ = consumed(topic: topic)
         for code in ValidationProblem.Code.allCases { _ = invalid(reason: code.rawValue) }
         for kind in [RebalanceEvent.Kind.assign, .revoke, .lost] { _ = rebalances(kind) }
@@ -85,52 +98,16 @@ public final class ConsumerMetrics: Sendable {
     }
 
     /// `kafkatrace_consumer_messages_consumed_total{topic}`.
-    public func consumed(topic: String) -> Counter {
-        caches.withLock { c in
-            if let counter = c.consumed[topic] { return counter }
-            let counter = registry.counter(
-                "kafkatrace_consumer_messages_consumed_total", labels: [("topic", topic)],
-                help: "Messages read from Kafka and processed.")
-            c.consumed[topic] = counter
-            return counter
-        }
-    }
+    public func consumed(topic: String) -> Counter { consumedByTopic.counter(topic) }
 
     /// `kafkatrace_consumer_orders_invalid_total{reason}` (reason = validation code).
-    public func invalid(reason: String) -> Counter {
-        caches.withLock { c in
-            if let counter = c.invalid[reason] { return counter }
-            let counter = registry.counter(
-                "kafkatrace_consumer_orders_invalid_total", labels: [("reason", reason)],
-                help: "Messages that were not valid orders, by reason code (sent to the DLQ).")
-            c.invalid[reason] = counter
-            return counter
-        }
-    }
+    public func invalid(reason: String) -> Counter { invalidByReason.counter(reason) }
 
     /// `kafkatrace_consumer_db_errors_total{sqlstate_class}`: one per failed DB attempt.
-    public func dbErrors(sqlstateClass: String) -> Counter {
-        caches.withLock { c in
-            if let counter = c.dbErrors[sqlstateClass] { return counter }
-            let counter = registry.counter(
-                "kafkatrace_consumer_db_errors_total", labels: [("sqlstate_class", sqlstateClass)],
-                help: "Failed PostgreSQL batch attempts, by SQLSTATE class.")
-            c.dbErrors[sqlstateClass] = counter
-            return counter
-        }
-    }
+    public func dbErrors(sqlstateClass: String) -> Counter { dbErrorsByClass.counter(sqlstateClass) }
 
     /// `kafkatrace_consumer_rebalances_total{type}`.
-    public func rebalances(_ kind: RebalanceEvent.Kind) -> Counter {
-        caches.withLock { c in
-            if let counter = c.rebalances[kind.rawValue] { return counter }
-            let counter = registry.counter(
-                "kafkatrace_consumer_rebalances_total", labels: [("type", kind.rawValue)],
-                help: "Consumer-group rebalance events, by type.")
-            c.rebalances[kind.rawValue] = counter
-            return counter
-        }
-    }
+    public func rebalances(_ kind: RebalanceEvent.Kind) -> Counter { rebalancesByType.counter(kind.rawValue) }
 
     /// Sets `kafkatrace_consumer_lag_messages` / `_lag_seconds` for the given partitions and
     /// removes the series of partitions no longer in `lags` (revoked ones).

@@ -1,8 +1,7 @@
 import Prometheus
-import Synchronization
 
 /// The producer's Prometheus metrics (names in docs/CONTRACT.md), registered on an injected
-/// registry. Labelled handles are cached so the hot path does one dictionary lookup.
+/// registry. Labelled handles are cached (`LabelledCounters`) so the hot path does one dictionary lookup.
 public final class ProducerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let topic: String
@@ -17,8 +16,8 @@ public final class ProducerMetrics: Sendable {
     public let queueFull: Counter
     public let backpressureRejected: Counter
     public let undeliveredAtShutdown: Gauge
-    private let failedByError = Mutex<[String: Counter]>([:])
-    private let rejectedByReason = Mutex<[String: Counter]>([:])
+    private let failedByError: LabelledCounters
+    private let rejectedByReason: LabelledCounters
 
     static let latencyBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -48,6 +47,12 @@ public final class ProducerMetrics: Sendable {
             help: "Orders refused because the local queue stayed full past kafka.enqueue_timeout_ms.")
         undeliveredAtShutdown = registry.gauge("kafkatrace_producer_undelivered_at_shutdown",
             help: "Messages still undelivered when the shutdown flush ended.")
+        failedByError = LabelledCounters(
+            registry: registry, name: "kafkatrace_producer_messages_failed_total", label: "error", fixedLabels: t,
+            help: "Messages whose delivery failed, by librdkafka error.")
+        rejectedByReason = LabelledCounters(
+            registry: registry, name: "kafkatrace_producer_orders_rejected_total", label: "reason",
+            help: "Orders refused over HTTP, by validation reason.")
         // Announce the labelled families at start so dashboards and alerts see zeros, not gaps.
         _ = failed(error: "none")
         // Every reason exists at 0 from the start, so rate() sees the first rejection.
@@ -56,24 +61,8 @@ public final class ProducerMetrics: Sendable {
     }
 
     /// The failure counter for one librdkafka error name.
-    public func failed(error: String) -> Counter {
-        failedByError.withLock { cache in
-            if let c = cache[error] { return c }
-            let c = registry.counter("kafkatrace_producer_messages_failed_total", labels: [("topic", topic), ("error", error)],
-                help: "Messages whose delivery failed, by librdkafka error.")
-            cache[error] = c
-            return c
-        }
-    }
+    public func failed(error: String) -> Counter { failedByError.counter(error) }
 
     /// The HTTP rejection counter for one validation reason code.
-    public func rejected(reason: String) -> Counter {
-        rejectedByReason.withLock { cache in
-            if let c = cache[reason] { return c }
-            let c = registry.counter("kafkatrace_producer_orders_rejected_total", labels: [("reason", reason)],
-                help: "Orders refused over HTTP, by validation reason.")
-            cache[reason] = c
-            return c
-        }
-    }
+    public func rejected(reason: String) -> Counter { rejectedByReason.counter(reason) }
 }
