@@ -15,20 +15,7 @@ public struct OrderRecord: Sendable, Hashable {
     /// The `items` column: the lines as a JSON array (contract field names, money with 2 decimals).
     public var itemsJSON: String {
         var w = JSONByteWriter(capacity: 2 + order.items.count * 96)
-        w.raw(UInt8(ascii: "["))
-        for (index, item) in order.items.enumerated() {
-            if index > 0 { w.raw(UInt8(ascii: ",")) }
-            w.raw("{\"item_id\":")
-            w.string(item.itemID)
-            w.raw(",\"name\":")
-            w.string(item.name)
-            w.raw(",\"quantity\":")
-            w.integer(item.quantity)
-            w.raw(",\"unit_price\":")
-            w.cents(item.unitPriceCents)
-            w.raw(UInt8(ascii: "}"))
-        }
-        w.raw(UInt8(ascii: "]"))
+        OrderCodec.encodeItems(order.items, into: &w)
         return String(decoding: w.bytes, as: UTF8.self)
     }
 

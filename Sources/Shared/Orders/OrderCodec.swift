@@ -32,8 +32,22 @@ public enum OrderCodec {
         w.string(order.orderID)
         w.raw(",\"customer_id\":")
         w.string(order.customerID)
-        w.raw(",\"items\":[")
-        for (i, item) in order.items.enumerated() {
+        w.raw(",\"items\":")
+        encodeItems(order.items, into: &w)
+        w.raw(",\"total_amount\":")
+        w.cents(order.totalCents)
+        w.raw(",\"status\":\"")
+        w.raw(order.status.staticName)
+        w.raw("\",\"created_at\":\"")
+        order.createdAt.write(to: &w)
+        w.raw("\"}")
+    }
+
+    /// Appends the order lines as a JSON array (contract field names, money with 2 decimals);
+    /// also the consumer's `items` column.
+    public static func encodeItems(_ items: [OrderItem], into w: inout JSONByteWriter) {
+        w.raw(UInt8(ascii: "["))
+        for (i, item) in items.enumerated() {
             if i > 0 { w.raw(UInt8(ascii: ",")) }
             w.raw("{\"item_id\":")
             w.string(item.itemID)
@@ -45,13 +59,7 @@ public enum OrderCodec {
             w.cents(item.unitPriceCents)
             w.raw(UInt8(ascii: "}"))
         }
-        w.raw("],\"total_amount\":")
-        w.cents(order.totalCents)
-        w.raw(",\"status\":\"")
-        w.raw(order.status.staticName)
-        w.raw("\",\"created_at\":\"")
-        order.createdAt.write(to: &w)
-        w.raw("\"}")
+        w.raw(UInt8(ascii: "]"))
     }
 
     /// Orders as one JSON array.
