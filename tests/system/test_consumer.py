@@ -229,22 +229,35 @@ def test_two_consumers_in_one_group_split_the_partitions_and_insert_every_order_
     assert a.stop() == 0 and b.stop() == 0
 
 
-def test_kill_9_in_the_middle_of_processing_loses_and_duplicates_nothing(devcluster, postgres, daemons, log_dir):
-    count = 12_000
+def start_interrupted_run(devcluster, postgres, daemons, log_dir, count):
+    """`count` orders in the topic and a consumer (batches of 1000) that has inserted at least
+    2000 of them, ready to be interrupted; returns its env and the daemon."""
     produce_orders(devcluster, log_dir, count)
     env = consumer_env(devcluster, postgres, KAFKATRACE_CONSUMER_BATCH_SIZE=1000)
     first = daemons("consumer", env)
     wait_until(lambda: table_exists(postgres) and row_count(postgres) >= 2000, timeout=60, interval=0.05,
                what="the first consumer to be under way")
-    first.kill()  # SIGKILL: no shutdown, the batch in hand and its offsets are lost
-    wait_sessions_gone(postgres)
-    at_kill = row_count(postgres)
-    assert at_kill < count, "the consumer finished before the kill: nothing tested"
+    return env, first
+
+
+def finish_with_a_second_consumer(devcluster, postgres, daemons, env, count):
+    """A second consumer with the same settings inserts the rest; the table then matches the
+    topic. Returns the daemon and its metrics text."""
     second = daemons("consumer", env)
     wait_rows(postgres, count, consumers=[second])
     time.sleep(1)
     assert_table_matches_topic(postgres, devcluster, count)
-    m = second.metrics()
+    return second, second.metrics()
+
+
+def test_kill_9_in_the_middle_of_processing_loses_and_duplicates_nothing(devcluster, postgres, daemons, log_dir):
+    count = 12_000
+    env, first = start_interrupted_run(devcluster, postgres, daemons, log_dir, count)
+    first.kill()  # SIGKILL: no shutdown, the batch in hand and its offsets are lost
+    wait_sessions_gone(postgres)
+    at_kill = row_count(postgres)
+    assert at_kill < count, "the consumer finished before the kill: nothing tested"
+    second, m = finish_with_a_second_consumer(devcluster, postgres, daemons, env, count)
     assert metric_value(m, "kafkatrace_consumer_orders_inserted_total") == count - at_kill
     # Whatever the first one had inserted but not committed comes again and is a duplicate.
     consumed = metric_value(m, "kafkatrace_consumer_messages_consumed_total")
@@ -414,21 +427,13 @@ def test_migrations_log_only_json_lines(postgres):
 
 def test_sigterm_exits_zero_and_commits_exactly_what_is_in_the_table(devcluster, postgres, daemons, log_dir):
     count = 12_000
-    produce_orders(devcluster, log_dir, count)
-    env = consumer_env(devcluster, postgres, KAFKATRACE_CONSUMER_BATCH_SIZE=1000)
-    first = daemons("consumer", env)
-    wait_until(lambda: table_exists(postgres) and row_count(postgres) >= 2000, timeout=60, interval=0.05,
-               what="the first consumer to be under way")
+    env, first = start_interrupted_run(devcluster, postgres, daemons, log_dir, count)
     first.signal(signal.SIGTERM)
     assert first.wait(timeout=30) == 0, first.log()[-3000:]
     wait_sessions_gone(postgres)
     at_stop = row_count(postgres)
     assert at_stop < count, "the consumer finished before SIGTERM: nothing tested"
-    second = daemons("consumer", env)
-    wait_rows(postgres, count, consumers=[second])
-    time.sleep(1)
-    assert_table_matches_topic(postgres, devcluster, count)
-    m = second.metrics()
+    second, m = finish_with_a_second_consumer(devcluster, postgres, daemons, env, count)
     # Committed offsets = rows at the stop: the second one reads exactly the rest, no duplicates.
     assert metric_value(m, "kafkatrace_consumer_messages_consumed_total") == count - at_stop
     assert metric_value(m, "kafkatrace_consumer_orders_duplicate_total") == 0
