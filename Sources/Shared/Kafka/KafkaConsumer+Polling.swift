@@ -18,9 +18,6 @@ extension KafkaConsumer {
         let now = ContinuousClock.now
         let (answers, pauseChange) = state.withLock { s in
             s.buffer.append(contentsOf: fresh)
-            for message in fresh {
-                s.nextOffsets[TopicPartition(topic: message.topic, partition: message.partition)] = message.offset + 1
-            }
             var answers: [(CheckedContinuation<[KafkaMessage], Never>, [KafkaMessage])] = []
             while let waiter = s.waiters.first, s.buffer.count >= waiter.max || waiter.deadline <= now {
                 s.waiters.removeFirst()
@@ -57,10 +54,7 @@ extension KafkaConsumer {
         case .assign:
             let pauseNew = state.withLock { s in
                 s.assignment.formUnion(event.partitions)
-                for partition in event.partitions {
-                    s.nextOffsets[partition] = nil
-                    s.handedOffsets[partition] = nil
-                }
+                for partition in event.partitions { s.handedOffsets[partition] = nil }
                 return s.isInternallyPaused
             }
             if pauseNew {
@@ -75,10 +69,7 @@ extension KafkaConsumer {
             state.withLock { s in
                 s.assignment.subtract(revoked)
                 s.userPaused.subtract(revoked)
-                for partition in revoked {
-                    s.nextOffsets[partition] = nil
-                    s.handedOffsets[partition] = nil
-                }
+                for partition in revoked { s.handedOffsets[partition] = nil }
                 s.buffer.removeAll { revoked.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
             }
         }

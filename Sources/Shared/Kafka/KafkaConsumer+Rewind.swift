@@ -7,9 +7,9 @@ extension KafkaConsumer {
     ///
     /// The consumer pipeline calls this when it resumes after a pause: the restart position
     /// is then what the application has really processed, not librdkafka's idea of it
-    /// (librdkafka 2.0.2 can skip messages it had fetched when a partition was paused and
-    /// resumed). Messages read again are only duplicates for an idempotent writer; none is
-    /// skipped. Wraps `rd_kafka_resume_partitions`, `rd_kafka_committed`, `rd_kafka_seek_partitions`.
+    /// (a defensive choice: it does not rely on librdkafka's pause/resume position handling,
+    /// which changed upstream in 2.1.0 and 2.4.0). Nothing is skipped and nothing is handed
+    /// out twice. Wraps `rd_kafka_resume_partitions`, `rd_kafka_committed`, `rd_kafka_seek_partitions`.
     public func rewind(_ partitions: [TopicPartition]) async throws(KafkaError) {
         guard !partitions.isEmpty else { return }
         let wanted = Set(partitions)
@@ -21,10 +21,8 @@ extension KafkaConsumer {
             for partition in partitions {
                 if let offset = s.handedOffsets[partition] {
                     handed.append(TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: offset))
-                    s.nextOffsets[partition] = offset
                 } else {
                     unknown.append(partition)
-                    s.nextOffsets[partition] = nil
                 }
             }
             return (handed, unknown, s.isInternallyPaused)

@@ -19,9 +19,6 @@ public final class KafkaConsumer: Sendable {
         var assignment: Set<TopicPartition> = []
         var userPaused: Set<TopicPartition> = []
         var isInternallyPaused = false
-        /// Per partition: the offset after the last message the poll thread took from
-        /// librdkafka (the application position), for ``resumeFetching(_:)``.
-        var nextOffsets: [TopicPartition: Int64] = [:]
         /// Per partition: the offset after the last message `poll` handed out.
         var handedOffsets: [TopicPartition: Int64] = [:]
         var isClosed = false
@@ -151,20 +148,30 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Resumes `partitions` and seeks each to the offset after the last message taken from
-    /// librdkafka. librdkafka 2.0.2 drops what it had fetched but not yet handed out when a
-    /// partition is paused, and resumes from its fetch position, which skips those messages
-    /// (fixed upstream in 2.1.0); the seek makes it fetch them again. Partitions nothing was
-    /// taken from yet are only resumed.
+    /// librdkafka (the last one buffered, else the last one `poll` handed out), so fetching
+    /// continues from the application's position and does not depend on librdkafka's
+    /// pause/resume position handling (changed upstream in 2.1.0 and 2.4.0). Partitions
+    /// nothing was taken from yet are only resumed.
     func resumeFetching(_ partitions: [TopicPartition]) throws(KafkaError) {
         try client.resume(partitions)
         let positions = state.withLock { s in
             partitions.compactMap { partition in
-                s.nextOffsets[partition].map {
+                Self.applicationPosition(of: partition, in: s).map {
                     TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: $0)
                 }
             }
         }
         try client.seek(positions)
+    }
+
+    /// The offset after the last message of `partition` taken from librdkafka: the newest one
+    /// still buffered, else the last one handed out; nil when none was since the assignment.
+    /// Derived on the rare resume instead of being tracked per message on the poll thread.
+    static func applicationPosition(of partition: TopicPartition, in s: State) -> Int64? {
+        if let buffered = s.buffer.last(where: { $0.topic == partition.topic && $0.partition == partition.partition }) {
+            return buffered.offset + 1
+        }
+        return s.handedOffsets[partition]
     }
 
     /// Partitions currently paused by `pause(_:)`.
