@@ -34,10 +34,7 @@ public final class ConsumerApp: Sendable {
         self.registry = registry
         let readiness = Readiness()
         self.readiness = readiness
-        registry.gauge(
-            "kafkatrace_build_info", labels: [("service", "consumer"), ("version", KafkaTrace.version)],
-            help: "Always 1; labels carry the service and its version."
-        ).set(1.0)
+        registry.registerBuildInfo(service: "consumer")
         let metrics = ConsumerMetrics(registry: registry, topic: config.common.kafka.topic)
         self.metrics = metrics
         let statistics = KafkaStatisticsMetrics(registry: registry, logger: logger)
@@ -69,11 +66,8 @@ public final class ConsumerApp: Sendable {
         let router = Router()
         self.router = router
         ObservabilityRoutes(readiness: readiness, registry: registry).register(on: router)
-        let http = config.common.http
         httpServer = HTTPServer(
-            configuration: HTTPServerConfiguration(
-                host: http.host, port: http.port, maxConnections: http.maxConnections, maxBodyBytes: http.maxBodyBytes,
-                idleTimeout: http.idleTimeout, requestTimeout: http.requestTimeout, shutdownTimeout: Self.httpStopMargin),
+            configuration: config.common.http.serverConfiguration(shutdownTimeout: Self.httpStopMargin),
             router: router, metrics: HTTPMetrics(registry: registry), logger: logger)
 
         runner = DaemonRunner(

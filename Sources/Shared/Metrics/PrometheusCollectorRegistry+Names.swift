@@ -26,4 +26,12 @@ extension PrometheusCollectorRegistry {
     ) -> ValueHistogram {
         makeValueHistogram(descriptor: Self.descriptor(name, help), labels: labels, buckets: buckets)
     }
+
+    /// `kafkatrace_build_info{service,version}` = 1, for "which version runs where".
+    public func registerBuildInfo(service: String) {
+        gauge(
+            "kafkatrace_build_info", labels: [("service", service), ("version", KafkaTrace.version)],
+            help: "Always 1; labels carry the service and its version."
+        ).set(1.0)
+    }
 }

@@ -47,10 +47,7 @@ public final class ProducerApp: Sendable {
         let topic = config.common.kafka.topic
         let readiness = Readiness()
         self.readiness = readiness
-        registry.gauge(
-            "kafkatrace_build_info", labels: [("service", "producer"), ("version", KafkaTrace.version)],
-            help: "Always 1; labels carry the service and its version."
-        ).set(1.0)
+        registry.registerBuildInfo(service: "producer")
         let metrics = ProducerMetrics(registry: registry, topic: topic)
         self.metrics = metrics
         let statistics = KafkaStatisticsMetrics(registry: registry, logger: logger)
@@ -84,11 +81,8 @@ public final class ProducerApp: Sendable {
             configuration: .init(authToken: config.authToken, maxBodyBytes: config.common.http.maxBodyBytes),
             logger: logger)
         ingestion.register(on: router)
-        let http = config.common.http
         httpServer = HTTPServer(
-            configuration: HTTPServerConfiguration(
-                host: http.host, port: http.port, maxConnections: http.maxConnections, maxBodyBytes: http.maxBodyBytes,
-                idleTimeout: http.idleTimeout, requestTimeout: http.requestTimeout, shutdownTimeout: Self.httpStopMargin),
+            configuration: config.common.http.serverConfiguration(shutdownTimeout: Self.httpStopMargin),
             router: router, metrics: HTTPMetrics(registry: registry), logger: logger)
 
         let shutdownTimeout = config.common.shutdownTimeout
