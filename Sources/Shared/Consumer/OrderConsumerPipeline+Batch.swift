@@ -15,7 +15,7 @@ extension OrderConsumerPipeline {
 
         mutating func drop(_ partitions: Set<TopicPartition>) {
             guard !partitions.isEmpty else { return }
-            records.removeAll { partitions.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
+            records.removeAll { partitions.contains($0.topicPartition) }
             letters.removeAll { partitions.contains($0.source.topicPartition) }
             for partition in partitions { commits[partition] = nil }
         }
@@ -28,7 +28,7 @@ extension OrderConsumerPipeline {
             s.isBatchInHand = true
             s.revokedDuringBatch = []
             // A revoke that slipped in between poll and here already gave these away.
-            return messages.filter { s.assigned.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
+            return messages.filter { s.assigned.contains($0.topicPartition) }
         }
         defer { endBatch() }
         guard !kept.isEmpty else { return }
@@ -104,7 +104,7 @@ extension OrderConsumerPipeline {
         var consumedByTopic: [String: Int64] = [:]
         for message in messages {
             consumedByTopic[message.topic, default: 0] += 1
-            let partition = TopicPartition(topic: message.topic, partition: message.partition)
+            let partition = message.topicPartition
             if (batch.commits[partition]?.offset ?? Int64.min) < message.offset + 1 {
                 batch.commits[partition] = (message.offset + 1, message.timestampMs)
             }

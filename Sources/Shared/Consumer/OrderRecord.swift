@@ -12,6 +12,9 @@ public struct OrderRecord: Sendable, Hashable {
         self.offset = offset
     }
 
+    /// The partition the order was read from.
+    public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
+
     /// The `items` column: the lines as a JSON array (contract field names, money with 2 decimals).
     public var itemsJSON: String {
         var w = JSONByteWriter(capacity: 2 + order.items.count * 96)

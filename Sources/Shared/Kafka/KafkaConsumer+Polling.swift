@@ -70,7 +70,7 @@ extension KafkaConsumer {
                 s.assignment.subtract(revoked)
                 s.userPaused.subtract(revoked)
                 for partition in revoked { s.handedOffsets[partition] = nil }
-                s.buffer.removeAll { revoked.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
+                s.buffer.removeAll { revoked.contains($0.topicPartition) }
             }
         }
     }

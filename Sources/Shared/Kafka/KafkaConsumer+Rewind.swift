@@ -15,7 +15,7 @@ extension KafkaConsumer {
         let wanted = Set(partitions)
         let (handed, unknown, isInternallyPaused) = state.withLock { s in
             s.userPaused.subtract(wanted)
-            s.buffer.removeAll { wanted.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
+            s.buffer.removeAll { wanted.contains($0.topicPartition) }
             var handed: [TopicPartitionOffset] = []
             var unknown: [TopicPartition] = []
             for partition in partitions {

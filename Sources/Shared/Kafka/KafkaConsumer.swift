@@ -168,7 +168,7 @@ public final class KafkaConsumer: Sendable {
     /// still buffered, else the last one handed out; nil when none was since the assignment.
     /// Derived on the rare resume instead of being tracked per message on the poll thread.
     static func applicationPosition(of partition: TopicPartition, in s: State) -> Int64? {
-        if let buffered = s.buffer.last(where: { $0.topic == partition.topic && $0.partition == partition.partition }) {
+        if let buffered = s.buffer.last(where: { $0.topicPartition == partition }) {
             return buffered.offset + 1
         }
         return s.handedOffsets[partition]
@@ -230,7 +230,7 @@ public final class KafkaConsumer: Sendable {
         let taken = Array(s.buffer.prefix(count))
         s.buffer.removeFirst(count)
         for message in taken {
-            s.handedOffsets[TopicPartition(topic: message.topic, partition: message.partition)] = message.offset + 1
+            s.handedOffsets[message.topicPartition] = message.offset + 1
         }
         return taken
     }

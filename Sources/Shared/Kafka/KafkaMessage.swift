@@ -10,6 +10,9 @@ public struct KafkaMessage: Sendable {
     /// Message timestamp in milliseconds since the epoch (create or log-append time), nil if absent.
     public var timestampMs: Int64?
 
+    /// The partition this message came from.
+    public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
+
     public init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
         headers: [(String, [UInt8])], timestampMs: Int64?
