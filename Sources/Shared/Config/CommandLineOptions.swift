@@ -79,7 +79,7 @@ public struct CommandLineOptions: Sendable, Equatable {
                         flag: name, suggestion: ConfigSuggestion.closest(to: name, in: valid), validFlags: valid)
                 }
                 let value: String
-                if ConfigParsing.isBooleanKey(spec), inlineValue == nil {
+                if spec.isBoolean, inlineValue == nil {
                     // `--kafka-create-topics` alone means true; a following boolean word is its value.
                     if index < args.count, ConfigParsing.parseBool(args[index]) != nil {
                         value = args[index]

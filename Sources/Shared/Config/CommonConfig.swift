@@ -1,6 +1,7 @@
 import Logging
+import SharedLogging
 
-/// The keys both daemons read (docs/CONTRACT.md "Common").
+/// The keys both daemons read (docs/configuration.md "Common").
 public struct CommonConfig: Sendable, Equatable {
     /// `http.*`
     public struct HTTP: Sendable, Equatable {
@@ -49,29 +50,26 @@ public struct CommonConfig: Sendable, Equatable {
     /// librdkafka pass-through properties (same as `kafka.passthrough`).
     public var kafkaPassthrough: [String: String] { kafka.passthrough }
 
-    static func read(_ r: inout ConfigResolver) throws(ConfigError) -> CommonConfig {
+    /// Reads the ``CommonKeys``.
+    public static func read(_ r: inout ConfigResolver) throws(ConfigError) -> CommonConfig {
         let http = HTTP(
-            host: try r.string("http.host", valid: ConfigParsing.isIPLiteral),
-            port: try r.int("http.port", 0...65535),
-            maxConnections: try r.int("http.max_connections", 1...65535),
-            maxBodyBytes: try r.int("http.max_body_bytes", 1...67_108_864),
-            idleTimeoutMs: try r.int("http.idle_timeout_ms", 100...Int(Int32.max)),
-            requestTimeoutMs: try r.int("http.request_timeout_ms", 100...Int(Int32.max)))
-        let log = Log(level: try r.choice("log.level"), format: try r.choice("log.format"))
+            host: try r.read(CommonKeys.httpHost),
+            port: try r.read(CommonKeys.httpPort),
+            maxConnections: try r.read(CommonKeys.httpMaxConnections),
+            maxBodyBytes: try r.read(CommonKeys.httpMaxBodyBytes),
+            idleTimeoutMs: try r.read(CommonKeys.httpIdleTimeoutMs),
+            requestTimeoutMs: try r.read(CommonKeys.httpRequestTimeoutMs))
+        let log = Log(level: try r.read(CommonKeys.logLevel), format: try r.read(CommonKeys.logFormat))
         let kafka = Kafka(
-            brokers: try r.value("kafka.brokers", parse: ConfigParsing.parseBrokers),
-            topic: try r.string("kafka.topic", valid: ConfigParsing.isTopicName),
-            securityProtocol: try r.choice("kafka.security_protocol"),
-            saslMechanism: try r.optionalValue("kafka.sasl_mechanism", display: \.rawValue) {
-                KafkaSASLMechanism(configText: $0)
-            },
-            saslUsername: try r.optionalValue("kafka.sasl_username") { $0 },
-            saslPassword: try r.optionalValue("kafka.sasl_password") { $0 },
-            statisticsIntervalMs: try r.value("kafka.statistics_interval_ms") { text in
-                ConfigParsing.parseInt(text, in: 0...86_400_000).flatMap { $0 == 0 || $0 >= 100 ? $0 : nil }
-            },
+            brokers: try r.read(CommonKeys.kafkaBrokers),
+            topic: try r.read(CommonKeys.kafkaTopic),
+            securityProtocol: try r.read(CommonKeys.kafkaSecurityProtocol),
+            saslMechanism: try r.readOptional(CommonKeys.kafkaSASLMechanism),
+            saslUsername: try r.readOptional(CommonKeys.kafkaSASLUsername),
+            saslPassword: try r.readOptional(CommonKeys.kafkaSASLPassword),
+            statisticsIntervalMs: try r.read(CommonKeys.kafkaStatisticsIntervalMs),
             passthrough: [:])
-        let shutdownTimeoutMs = try r.int("shutdown.timeout_ms", 1000...3_600_000)
+        let shutdownTimeoutMs = try r.read(CommonKeys.shutdownTimeoutMs)
         try checkSASL(kafka)
         return CommonConfig(http: http, log: log, kafka: kafka, shutdownTimeoutMs: shutdownTimeoutMs)
     }
@@ -79,10 +77,11 @@ public struct CommonConfig: Sendable, Equatable {
     /// SASL protocols need mechanism, user name and password; the others must not carry them.
     private static func checkSASL(_ kafka: Kafka) throws(ConfigError) {
         let given = [
-            ("kafka.sasl_mechanism", kafka.saslMechanism != nil), ("kafka.sasl_username", kafka.saslUsername != nil),
-            ("kafka.sasl_password", kafka.saslPassword != nil),
+            (CommonKeys.kafkaSASLMechanism.name, kafka.saslMechanism != nil),
+            (CommonKeys.kafkaSASLUsername.name, kafka.saslUsername != nil),
+            (CommonKeys.kafkaSASLPassword.name, kafka.saslPassword != nil),
         ]
-        let protocolText = "kafka.security_protocol=\(kafka.securityProtocol.rawValue)"
+        let protocolText = "\(CommonKeys.kafkaSecurityProtocol.name)=\(kafka.securityProtocol.rawValue)"
         if kafka.securityProtocol.isSASL {
             let missing = given.filter { !$0.1 }.map(\.0)
             if !missing.isEmpty {

@@ -1,4 +1,7 @@
 import Logging
+import SharedKafka
+import SharedLogging
+import SharedPostgres
 
 /// A configuration value that is one of a fixed set of words (matched case-insensitively).
 public protocol ConfigChoice: RawRepresentable, CaseIterable, Sendable where RawValue == String {}
@@ -14,3 +17,6 @@ extension ConfigChoice {
 }
 
 extension Logger.Level: ConfigChoice {}
+extension LogFormat: ConfigChoice {}
+extension PostgresSSLMode: ConfigChoice {}
+extension KafkaCompression: ConfigChoice {}

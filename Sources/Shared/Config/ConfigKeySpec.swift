@@ -36,10 +36,15 @@ public struct ConfigKeySpec: Sendable, Equatable {
     public let isSecret: Bool
     /// Extra environment variable names accepted (lower precedence than the canonical one).
     public let environmentAliases: [String]
+    /// A boolean key: as a flag, `--key` alone means true.
+    public let isBoolean: Bool
+    /// Defaults that differ per daemon (`http.port`); they win over ``defaultValue``.
+    public let serviceDefaults: [DaemonKind: String]
 
     public init(
         _ key: String, scope: Scope, defaultValue: String?, defaultNote: String? = nil,
-        allowed: String, summary: String, isSecret: Bool = false, environmentAliases: [String] = []
+        allowed: String, summary: String, isSecret: Bool = false, environmentAliases: [String] = [],
+        isBoolean: Bool = false, serviceDefaults: [DaemonKind: String] = [:]
     ) {
         self.key = key
         self.scope = scope
@@ -49,6 +54,13 @@ public struct ConfigKeySpec: Sendable, Equatable {
         self.summary = summary
         self.isSecret = isSecret
         self.environmentAliases = environmentAliases
+        self.isBoolean = isBoolean
+        self.serviceDefaults = serviceDefaults
+    }
+
+    /// The default `service` uses, as text; nil means unset.
+    public func defaultValue(for service: DaemonKind) -> String? {
+        serviceDefaults[service] ?? defaultValue
     }
 
     /// The environment variable: `KAFKATRACE_` + upper-case key with `.` → `_`.

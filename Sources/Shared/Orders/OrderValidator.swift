@@ -201,13 +201,16 @@ public struct OrderValidator: Sendable {
         return true
     }
 
-    /// `^[A-Z0-9]{4,16}$`, the `producer.instance_id` pattern.
+    /// How many characters (A-Z, 0-9) a producer instance id has.
+    public static let instanceIDLength = 4...16
+
+    /// Whether `id` is `instanceIDLength` characters of A-Z and 0-9.
     public static func isValidInstanceID(_ id: String) -> Bool {
         isInstanceID(Array(id.utf8)[...])
     }
 
     private static func isInstanceID(_ b: ArraySlice<UInt8>) -> Bool {
-        guard b.count >= 4, b.count <= 16 else { return false }
+        guard instanceIDLength.contains(b.count) else { return false }
         return b.allSatisfy { isDigit($0) || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }
     }
 

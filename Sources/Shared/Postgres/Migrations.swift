@@ -1,9 +1,12 @@
+import SharedCore
+
 /// The schema migrations, embedded as SQL text (no SwiftPM resources needed).
 ///
 /// Each migration's SQL is self-contained and self-recording (it creates
 /// `schema_migrations` if needed and inserts its own version), so a DBA can apply the copy
 /// in `deploy/sql/` by hand (`psql -1 -v ON_ERROR_STOP=1 -f deploy/sql/001_orders.sql`) and
 /// the consumer's migrator then skips it. A test checks the files equal these constants.
+
 public enum Migrations {
     /// Every migration, ascending.
     public static let all: [PostgresMigration] = [

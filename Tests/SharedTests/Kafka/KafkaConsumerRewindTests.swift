@@ -1,5 +1,6 @@
+@testable import SharedKafka
+@testable import TestSupport
 import Testing
-@testable import Shared
 
 /// `KafkaConsumer.rewind`: resuming after a pause restarts exactly after what `poll` handed out.
 @Suite struct KafkaConsumerRewindTests {

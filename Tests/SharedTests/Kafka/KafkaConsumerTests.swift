@@ -1,6 +1,7 @@
 import Foundation
+@testable import SharedKafka
+@testable import TestSupport
 import Testing
-@testable import Shared
 
 @Suite struct KafkaConsumerTests {
     private func produce(_ cluster: RDKafkaMockCluster, topic: String, count: Int, from start: Int = 0) async throws {

@@ -1,6 +1,7 @@
 import Foundation
+@testable import SharedKafka
+@testable import TestSupport
 import Testing
-@testable import Shared
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking

@@ -1,6 +1,7 @@
 import Foundation
+@testable import SharedKafka
+@testable import TestSupport
 import Testing
-@testable import Shared
 
 @Suite struct KafkaProducerTests {
     @Test func roundTripKeysValuesHeadersWithOneReportPerSend() async throws {
