@@ -1,16 +1,16 @@
 /// A ``ConfigKey`` with its value type erased, for the key tables and for reading every key of a
 /// daemon without building its typed configuration.
 public struct AnyConfigKey: Sendable {
-    public let spec: ConfigKeySpec
+    let spec: ConfigKeySpec
     private let readText: @Sendable (inout ConfigResolver) throws(ConfigError) -> Void
 
-    public init<Value>(_ key: ConfigKey<Value>) {
+    init<Value>(_ key: ConfigKey<Value>) {
         spec = key.spec
         readText = { resolver throws(ConfigError) in _ = try resolver.readOptional(key) }
     }
 
     /// Reads, checks and records the key's value (unset is allowed here).
-    public func read(_ resolver: inout ConfigResolver) throws(ConfigError) {
+    func read(_ resolver: inout ConfigResolver) throws(ConfigError) {
         try readText(&resolver)
     }
 }

@@ -9,8 +9,8 @@ public struct CommonConfig: Sendable, Equatable {
         public var port: Int
         public var maxConnections: Int
         public var maxBodyBytes: Int
-        public var idleTimeoutMs: Int
-        public var requestTimeoutMs: Int
+        var idleTimeoutMs: Int
+        var requestTimeoutMs: Int
 
         public var idleTimeout: Duration { .milliseconds(idleTimeoutMs) }
         public var requestTimeout: Duration { .milliseconds(requestTimeoutMs) }
@@ -27,11 +27,11 @@ public struct CommonConfig: Sendable, Equatable {
         /// Comma-separated `host:port` list (librdkafka `bootstrap.servers`).
         public var brokers: String
         public var topic: String
-        public var securityProtocol: KafkaSecurityProtocol
-        public var saslMechanism: KafkaSASLMechanism?
-        public var saslUsername: String?
+        var securityProtocol: KafkaSecurityProtocol
+        var saslMechanism: KafkaSASLMechanism?
+        var saslUsername: String?
         /// Secret.
-        public var saslPassword: String?
+        var saslPassword: String?
         /// librdkafka `statistics.interval.ms`; 0 = off.
         public var statisticsIntervalMs: Int
         /// librdkafka properties passed through verbatim (`KAFKATRACE_KAFKA_<property>`,
@@ -43,7 +43,7 @@ public struct CommonConfig: Sendable, Equatable {
     public var log: Log
     public var kafka: Kafka
     /// `shutdown.timeout_ms`
-    public var shutdownTimeoutMs: Int
+    var shutdownTimeoutMs: Int
 
     public var shutdownTimeout: Duration { .milliseconds(shutdownTimeoutMs) }
 

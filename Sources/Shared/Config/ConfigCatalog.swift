@@ -2,21 +2,21 @@
 /// the typed declarations in ``CommonKeys``, ``ProducerKeys`` and ``ConsumerKeys``.
 ///
 /// Parsing, error messages, `--help` and `docs/configuration.md` all come from here.
-public enum ConfigCatalog {
+enum ConfigCatalog {
     /// The keys `service` reads, in table order (common first).
-    public static func keys(for service: DaemonKind) -> [ConfigKeySpec] {
+    static func keys(for service: DaemonKind) -> [ConfigKeySpec] {
         typedKeys(for: service).map(\.spec)
     }
 
     /// The typed keys `service` reads, in table order.
-    public static func typedKeys(for service: DaemonKind) -> [AnyConfigKey] {
+    static func typedKeys(for service: DaemonKind) -> [AnyConfigKey] {
         CommonKeys.all + (service == .producer ? ProducerKeys.all : ConsumerKeys.all)
     }
 
     /// Reads and checks every key `service` knows, and the pass-through properties, from these
     /// sources, without building the daemon's typed configuration (the config fuzz target and its
     /// regression test drive the whole parsing surface through this).
-    public static func readEveryKey(
+    static func readEveryKey(
         for service: DaemonKind, arguments: [String], environment: [String: String]
     ) throws(ConfigError) -> EffectiveConfig {
         var resolver = try ConfigResolver(
@@ -27,7 +27,7 @@ public enum ConfigCatalog {
     }
 
     /// The spec for `key` as `service` reads it, or nil when `service` does not read it.
-    public static func spec(_ key: String, for service: DaemonKind) -> ConfigKeySpec? {
+    static func spec(_ key: String, for service: DaemonKind) -> ConfigKeySpec? {
         keys(for: service).first { $0.key == key }
     }
 

@@ -4,11 +4,11 @@ import SharedLogging
 import SharedPostgres
 
 /// A configuration value that is one of a fixed set of words (matched case-insensitively).
-public protocol ConfigChoice: RawRepresentable, CaseIterable, Sendable where RawValue == String {}
+protocol ConfigChoice: RawRepresentable, CaseIterable, Sendable where RawValue == String {}
 
 extension ConfigChoice {
     /// Parses `text` case-insensitively.
-    public init?(configText text: String) {
+    init?(configText text: String) {
         guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
             return nil
         }

@@ -63,7 +63,7 @@ public enum ConfigHelp {
     }
 
     /// Markdown tables (common, producer, consumer) for `docs/configuration.md`.
-    public static func markdownReference() -> String {
+    static func markdownReference() -> String {
         var out = ""
         let sections: [(String, [ConfigKeySpec])] = [
             ("Common (both daemons)", ConfigCatalog.keys(for: .producer).filter { $0.scope == .common }),

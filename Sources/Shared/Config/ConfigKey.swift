@@ -6,11 +6,11 @@
 /// (``CommonKeys``, ``ProducerKeys``, ``ConsumerKeys``), and drives validation, `--help` and
 /// docs/configuration.md alike.
 public struct ConfigKey<Value: Sendable>: Sendable {
-    public let spec: ConfigKeySpec
+    let spec: ConfigKeySpec
     let parse: @Sendable (String) -> Value?
     let display: @Sendable (Value) -> String
 
-    public init(
+    init(
         spec: ConfigKeySpec, parse: @escaping @Sendable (String) -> Value?,
         display: @escaping @Sendable (Value) -> String = { "\($0)" }
     ) {
@@ -25,7 +25,7 @@ public struct ConfigKey<Value: Sendable>: Sendable {
 
 extension ConfigKey where Value == Int {
     /// An integer in `range`; `zero`, when given, also allows 0 with that meaning ("off").
-    public static func integer(
+    static func integer(
         _ key: String, scope: ConfigKeySpec.Scope, default value: Int?, range: ClosedRange<Int>,
         zero: String? = nil, unit: String? = nil, note: String? = nil, summary: String,
         defaults: [DaemonKind: String] = [:]
@@ -48,7 +48,7 @@ extension ConfigKey where Value == Int {
 
 extension ConfigKey where Value == Double {
     /// A finite number in `range`.
-    public static func number(
+    static func number(
         _ key: String, scope: ConfigKeySpec.Scope, default value: Double, range: ClosedRange<Double>, summary: String
     ) -> ConfigKey<Double> {
         ConfigKey(
@@ -62,7 +62,7 @@ extension ConfigKey where Value == Double {
 
 extension ConfigKey where Value == Bool {
     /// true/false, yes/no, on/off, 1/0; as a flag, `--key` alone means true.
-    public static func boolean(
+    static func boolean(
         _ key: String, scope: ConfigKeySpec.Scope, default value: Bool, summary: String,
         environmentAliases: [String] = []
     ) -> ConfigKey<Bool> {
@@ -76,7 +76,7 @@ extension ConfigKey where Value == Bool {
 
 extension ConfigKey where Value: ConfigChoice {
     /// One of `Value`'s cases (case-insensitive); `note` follows the list in the allowed text.
-    public static func choice(
+    static func choice(
         _ key: String, scope: ConfigKeySpec.Scope, default value: Value?, note: String? = nil, summary: String
     ) -> ConfigKey<Value> {
         let words = Value.allCases.map(\.rawValue).joined(separator: ", ")
@@ -90,7 +90,7 @@ extension ConfigKey where Value: ConfigChoice {
 
 extension ConfigKey where Value == String {
     /// Text that `rule` accepts (the rule's description is the allowed text).
-    public static func text(
+    static func text(
         _ key: String, scope: ConfigKeySpec.Scope, default value: String?, defaultNote: String? = nil,
         rule: ConfigTextRule = .nonEmpty, summary: String, isSecret: Bool = false
     ) -> ConfigKey<String> {

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Parsers for configuration value text. Each returns nil when the text is not allowed.
-public enum ConfigParsing {
+enum ConfigParsing {
     /// true/false, yes/no, on/off, 1/0 (any case).
-    public static func parseBool(_ text: String) -> Bool? {
+    static func parseBool(_ text: String) -> Bool? {
         switch text.lowercased() {
         case "true", "yes", "on", "1": true
         case "false", "no", "off", "0": false
@@ -11,19 +11,19 @@ public enum ConfigParsing {
         }
     }
 
-    public static func parseInt(_ text: String, in range: ClosedRange<Int>) -> Int? {
+    static func parseInt(_ text: String, in range: ClosedRange<Int>) -> Int? {
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else { return nil }
         return value
     }
 
-    public static func parseDouble(_ text: String, in range: ClosedRange<Double>) -> Double? {
+    static func parseDouble(_ text: String, in range: ClosedRange<Double>) -> Double? {
         guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, range.contains(value)
         else { return nil }
         return value
     }
 
     /// An IPv4 or IPv6 address literal (checked with `inet_pton`).
-    public static func isIPLiteral(_ text: String) -> Bool {
+    static func isIPLiteral(_ text: String) -> Bool {
         var v4 = in_addr()
         var v6 = in6_addr()
         return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
@@ -31,7 +31,7 @@ public enum ConfigParsing {
 
     /// `host:port[,host:port...]`, IPv6 as `[::1]:9092`; returns the list normalized (trimmed,
     /// no empty entries) or nil.
-    public static func parseBrokers(_ text: String) -> String? {
+    static func parseBrokers(_ text: String) -> String? {
         let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !entries.isEmpty else { return nil }
         for entry in entries {
@@ -47,7 +47,7 @@ public enum ConfigParsing {
     }
 
     /// `value` without a fractional part when it has none: `0`, `2.5`.
-    public static func plain(_ value: Double) -> String {
+    static func plain(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }

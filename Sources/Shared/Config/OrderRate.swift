@@ -20,7 +20,7 @@ public enum OrderRate: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether the generator runs at all.
-    public var isEnabled: Bool { self != .perSecond(0) }
+    var isEnabled: Bool { self != .perSecond(0) }
 
     public var description: String {
         switch self {

@@ -5,13 +5,13 @@ import Synchronization
 /// registry. Handles are cached per (route, method, status) so a request costs one lock and
 /// one dictionary lookup; `method` is bounded to the standard methods plus `other`.
 public final class HTTPMetrics: Sendable {
-    public static let requestsTotalName = "kafkatrace_http_requests_total"
-    public static let requestDurationName = "kafkatrace_http_request_duration_seconds"
-    public static let connectionsActiveName = "kafkatrace_http_connections_active"
-    public static let connectionsRejectedName = "kafkatrace_http_connections_rejected_total"
+    static let requestsTotalName = "kafkatrace_http_requests_total"
+    static let requestDurationName = "kafkatrace_http_request_duration_seconds"
+    static let connectionsActiveName = "kafkatrace_http_connections_active"
+    static let connectionsRejectedName = "kafkatrace_http_connections_rejected_total"
 
     /// Request duration buckets, 0.5 ms to 10 s.
-    public static let durationBuckets: [Duration] = [
+    static let durationBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10),
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
         .seconds(1), .microseconds(2_500_000), .seconds(5), .seconds(10),
@@ -48,7 +48,7 @@ public final class HTTPMetrics: Sendable {
     }
 
     /// Counts one answered request and records its duration (parse end → response queued).
-    public func recordRequest(route: String, method: String, status: Int, durationNanoseconds: Int64) {
+    func recordRequest(route: String, method: String, status: Int, durationNanoseconds: Int64) {
         let method = Self.knownMethods.contains(method) ? method : "other"
         let key = Key(route: route, method: method, status: status)
         let (counter, histogram) = handles.withLock { handles in
@@ -81,11 +81,11 @@ public final class HTTPMetrics: Sendable {
     }
 
     /// A connection was accepted.
-    public func connectionOpened() { connectionsActive.increment() }
+    func connectionOpened() { connectionsActive.increment() }
 
     /// A connection was closed.
-    public func connectionClosed() { connectionsActive.decrement() }
+    func connectionClosed() { connectionsActive.decrement() }
 
     /// A connection was refused because of the connection cap.
-    public func connectionRejected() { connectionsRejected.increment() }
+    func connectionRejected() { connectionsRejected.increment() }
 }

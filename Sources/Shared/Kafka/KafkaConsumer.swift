@@ -127,7 +127,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Blocking commit for the revoke hook (which already runs on the poll thread).
     /// Wraps `rd_kafka_commit(async=0)`.
-    public func commitSync(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+    func commitSync(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
         try client.commitBlocking(offsets)
     }
 
@@ -175,15 +175,15 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Partitions currently paused by `pause(_:)`.
-    public var pausedPartitions: Set<TopicPartition> { state.withLock { $0.userPaused } }
+    var pausedPartitions: Set<TopicPartition> { state.withLock { $0.userPaused } }
 
     /// The current assignment. Wraps `rd_kafka_assignment`.
-    public func assignment() throws(KafkaError) -> [TopicPartition] {
+    func assignment() throws(KafkaError) -> [TopicPartition] {
         try client.assignment().sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
     }
 
     /// Messages buffered ahead of `poll`.
-    public var bufferedCount: Int { state.withLock { $0.buffer.count } }
+    var bufferedCount: Int { state.withLock { $0.buffer.count } }
 
     /// Leaves the group (`rd_kafka_consumer_close`; the revoke hook runs) and stops polling.
     /// Pending `poll` calls return what is buffered. Runs off the cooperative pool.

@@ -90,7 +90,7 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Times `send` found the queue full (including retries inside the async `send`).
-    public var queueFullCount: Int { queueFullEvents.load(ordering: .relaxed) }
+    var queueFullCount: Int { queueFullEvents.load(ordering: .relaxed) }
 
     /// Messages not yet delivered (queued, in flight, or awaiting their report).
     /// Wraps `rd_kafka_outq_len`.

@@ -16,7 +16,7 @@ import Synchronization
 /// All handlers are synchronous (run inline on the event loop).
 public final class ObservabilityRoutes: Sendable {
     /// `Content-Type` of the Prometheus text format 0.0.4.
-    public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+    static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
     private let readiness: Readiness
     private let registry: PrometheusCollectorRegistry
@@ -50,7 +50,7 @@ public final class ObservabilityRoutes: Sendable {
     }
 
     /// The `/ready` answer: 200 when ready, else 503 naming each failing check.
-    public func readinessResponse(verbose: Bool) -> HTTPResponse {
+    func readinessResponse(verbose: Bool) -> HTTPResponse {
         let checks = readiness.snapshot()
         let failing = checks.filter { !$0.state.isPassing }
         let isReady = failing.isEmpty
@@ -76,7 +76,7 @@ public final class ObservabilityRoutes: Sendable {
 
     /// The `/metrics` answer, after refreshing the readiness gauges. With `receivedAtNanoseconds`
     /// (monotonic, > 0) an exposition whose emission started at or after that instant is reused.
-    public func metricsResponse(receivedAtNanoseconds: UInt64 = 0) -> HTTPResponse {
+    func metricsResponse(receivedAtNanoseconds: UInt64 = 0) -> HTTPResponse {
         if receivedAtNanoseconds > 0,
             let cached = latestExposition.withLock({ $0 }), cached.startedAt >= receivedAtNanoseconds
         {

@@ -63,7 +63,7 @@ public enum OrderCodec {
     }
 
     /// Orders as one JSON array.
-    public static func encodeArray(_ orders: [Order]) -> [UInt8] {
+    static func encodeArray(_ orders: [Order]) -> [UInt8] {
         var w = JSONByteWriter(capacity: orders.count * 400 + 2)
         w.raw(UInt8(ascii: "["))
         for (i, order) in orders.enumerated() {

@@ -54,7 +54,7 @@ public final class OrderIDGenerator: Sendable {
     }
 
     /// How many ids were handed out.
-    public var issuedCount: UInt64 { counter.withLock { $0 } &- firstNumber }
+    var issuedCount: UInt64 { counter.withLock { $0 } &- firstNumber }
 }
 
 extension JSONByteWriter {
