@@ -38,7 +38,6 @@ enum ConsumerTestSupport {
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster),
             onDeliveryReport: { if !$0.isDelivered { failures.append($0) } })
-        defer { producer.close() }
         let headers = OrderHeaders.make(traceParent: TraceParent.generate())
         for (index, item) in values.enumerated() {
             try producer.send(topic: topic, key: item.key, value: item.value, headers: headers, id: UInt64(index))
@@ -75,9 +74,11 @@ enum ConsumerTestSupport {
         let storeClient: PostgresClient
         let task: Task<Void, any Error>
 
+        /// Stops the pipeline, then its dead-letter producer (the app's service order).
         func stop() async throws {
             pipeline.requestStop()
             try await task.value
+            await pipeline.deadLetters.close(timeout: .seconds(2))
         }
 
         func metric(_ name: String, _ labels: String = "") -> Double {

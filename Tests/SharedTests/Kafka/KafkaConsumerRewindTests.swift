@@ -41,7 +41,7 @@ import Testing
         #expect(await producer.flush(timeout: .seconds(20)) == 0)
         let more = await KafkaTestSupport.consume(consumer, count: 5)
         #expect(more.map(value) == Array(50..<55))
-        producer.close()
+        await producer.close()
         await consumer.close()
     }
 }

@@ -7,7 +7,6 @@ import Testing
     private func produce(_ cluster: RDKafkaMockCluster, topic: String, count: Int, from start: Int = 0) async throws {
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
-        defer { producer.close() }
         for index in start..<(start + count) {
             try producer.send(
                 topic: topic, key: Array("k\(index)".utf8), value: Array(String(index).utf8), id: UInt64(index))

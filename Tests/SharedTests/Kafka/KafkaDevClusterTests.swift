@@ -57,7 +57,6 @@ import Testing
         producerConfiguration.statisticsInterval = .zero
         producerConfiguration.extraProperties = ["log_level": "2"]
         let producer = try KafkaProducer(configuration: producerConfiguration, onDeliveryReport: reports.append)
-        defer { producer.close() }
         for index in 0..<20 {
             try producer.send(
                 topic: "food-orders", key: Array("CUST-\(index)".utf8), value: Array("v\(index)".utf8),

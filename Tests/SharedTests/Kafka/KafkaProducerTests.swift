@@ -11,7 +11,6 @@ import Testing
         let reports = Collector<DeliveryReport>()
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: reports.append)
-        defer { producer.close() }
 
         let count = 200
         for index in 0..<count {
@@ -55,7 +54,6 @@ import Testing
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster, ["queue.buffering.max.messages": "10"]),
             onDeliveryReport: reports.append)
-        defer { producer.close() }
 
         var sent = 0
         var sawQueueFull = false
@@ -90,7 +88,6 @@ import Testing
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster, ["queue.buffering.max.messages": "2"]),
             onDeliveryReport: { _ in })
-        defer { producer.close() }
         try producer.send(topic: topic, key: nil, value: [1], id: 1)
         try producer.send(topic: topic, key: nil, value: [2], id: 2)
         await #expect {
@@ -110,7 +107,6 @@ import Testing
         let reports = Collector<DeliveryReport>()
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: reports.append)
-        defer { producer.close() }
         try producer.send(topic: topic, key: nil, value: [0], id: 0)
         #expect(await reports.wait { $0.count == 1 })
 
@@ -143,7 +139,6 @@ import Testing
         try cluster.createTopic(name: topic, partitions: 4, replicationFactor: 2)
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
-        defer { producer.close() }
         let metadata = try await producer.metadata(topic: nil, timeout: .seconds(10))
         #expect(metadata.brokers.map(\.id).sorted() == [1, 2, 3])
         #expect(metadata.brokers.allSatisfy { $0.port > 0 && !$0.host.isEmpty })
@@ -161,7 +156,6 @@ import Testing
         let cluster = try RDKafkaMockCluster(brokers: 1)
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
-        defer { producer.close() }
         await #expect {
             try await producer.createTopic(name: "bad", partitions: 0, replicationFactor: 1, timeout: .seconds(1))
         } throws: { error in
@@ -183,7 +177,6 @@ import Testing
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster, ["statistics.interval.ms": "100"]),
             onDeliveryReport: { _ in }, onStatistics: stats.append)
-        defer { producer.close() }
         try producer.send(topic: topic, key: nil, value: [1, 2, 3], id: 7)
         _ = await producer.flush(timeout: .seconds(10))
         #expect(await stats.wait { documents in
@@ -195,11 +188,11 @@ import Testing
         #expect(parsed.brokers[0].txBytes > 0)
     }
 
-    @Test func closedProducerRefusesSends() throws {
+    @Test func closedProducerRefusesSends() async throws {
         let cluster = try RDKafkaMockCluster(brokers: 1)
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
-        producer.close()
+        await producer.close()
         #expect(throws: KafkaError.self) { try producer.send(topic: "t", key: nil, value: [1], id: 1) }
     }
 

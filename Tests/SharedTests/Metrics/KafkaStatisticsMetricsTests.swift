@@ -64,7 +64,6 @@ import Testing
         var properties = KafkaTestSupport.producerProperties(cluster)
         properties["statistics.interval.ms"] = "100"
         let producer = try KafkaProducer(properties: properties, onDeliveryReport: { _ in }, onStatistics: metrics.statisticsHandler)
-        defer { producer.close() }
         for i in 0..<20 { try producer.send(topic: topic, key: nil, value: Array("order \(i) for the statistics test".utf8), id: UInt64(i)) }
         #expect(await producer.flush(timeout: .seconds(10)) == 0)
         var tx = 0.0
