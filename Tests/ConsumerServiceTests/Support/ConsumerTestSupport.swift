@@ -92,6 +92,7 @@ enum ConsumerTestSupport {
     /// Starts a pipeline on `topic` (DLQ `topic + ".dlq"`) writing into `pg`.
     static func startPipeline(
         cluster: RDKafkaMockCluster, pg: TestPostgres, topic: String, group: String,
+        waitForSchema: @escaping @Sendable () async -> Bool = { true },
         tune: (inout OrderConsumerPipeline.Configuration) -> Void = { _ in }
     ) async throws -> Harness {
         let storeClient = try PostgresClient(url: pg.url, label: "store")
@@ -111,7 +112,7 @@ enum ConsumerTestSupport {
         let pipeline = try OrderConsumerPipeline(
             configuration: configuration, consumerConfiguration: consumerConfiguration(cluster, group: group),
             store: OrderStore(client: storeClient), deadLetters: deadLetters, readiness: readiness,
-            metrics: metrics, logger: logger)
+            metrics: metrics, logger: logger, waitForSchema: waitForSchema)
         pipeline.reportPostgresHealth(failure: nil)
         let task = Task { try await pipeline.run() }
         return Harness(
