@@ -58,7 +58,7 @@ public final class KafkaProducer: Sendable {
     /// Throws `.queueFull` when `queue.buffering.max.messages` is reached.
     /// Wraps `rd_kafka_produceva`.
     public func send(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], id: UInt64
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])] = [], id: UInt64
     ) throws(KafkaError) {
         try client.ensureOpen("produce to \(topic)")
         do {
@@ -72,7 +72,7 @@ public final class KafkaProducer: Sendable {
     /// Enqueues one message, waiting while the local queue is full for at most `enqueueTimeout`
     /// (deliveries drain it); then throws `.enqueueTimedOut`. Sleeps with short `Task.sleep`s.
     public func send(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], id: UInt64,
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])] = [], id: UInt64,
         enqueueTimeout: Duration
     ) async throws(KafkaError) {
         let clock = ContinuousClock()

@@ -5,7 +5,7 @@ import Testing
 /// `KafkaConsumer.rewind`: resuming after a pause restarts exactly after what `poll` handed out.
 @Suite struct KafkaConsumerRewindTests {
     private func value(_ message: KafkaMessage) -> Int {
-        Int(String(decoding: message.value, as: UTF8.self)) ?? -1
+        Int(String(decoding: message.value ?? [], as: UTF8.self)) ?? -1
     }
 
     @Test func pausedThenRewoundResumesRightAfterWhatWasHandedOut() async throws {

@@ -15,7 +15,7 @@ import Testing
     }
 
     private func value(_ message: KafkaMessage) -> Int {
-        Int(String(decoding: message.value, as: UTF8.self)) ?? -1
+        Int(String(decoding: message.value ?? [], as: UTF8.self)) ?? -1
     }
 
     @Test func committedOffsetsAreWhereTheNextMemberResumes() async throws {

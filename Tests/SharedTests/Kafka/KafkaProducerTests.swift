@@ -33,7 +33,7 @@ import Testing
         await consumer.close()
         #expect(messages.count == count)
         for message in messages {
-            let index = try #require(Int(String(decoding: message.value, as: UTF8.self).dropFirst("order-".count)))
+            let index = try #require(Int(String(decoding: message.value ?? [], as: UTF8.self).dropFirst("order-".count)))
             #expect(message.key == Array("customer-\(index % 7)".utf8))
             #expect(message.headers.map(\.0) == ["event_type", "seq", "empty"])
             #expect(message.header("event_type") == Array("order.created".utf8))
@@ -43,6 +43,30 @@ import Testing
             let report = delivered.first { $0.id == UInt64(index) }
             #expect(report?.partition == message.partition && report?.offset == message.offset)
         }
+    }
+
+    /// A null value (tombstone) and an empty value are different on the wire and stay so.
+    @Test func nullAndEmptyValuesRoundTripAsThemselves() async throws {
+        let cluster = try RDKafkaMockCluster(brokers: 1)
+        let topic = KafkaTestSupport.uniqueTopic("nullvalue")
+        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let producer = try KafkaProducer(
+            properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
+        try producer.send(topic: topic, key: Array("null".utf8), value: nil, id: 1)
+        try producer.send(topic: topic, key: Array("empty".utf8), value: [], id: 2)
+        try producer.send(topic: topic, key: Array("bytes".utf8), value: [7], id: 3)
+        #expect(await producer.flush(timeout: .seconds(20)) == 0)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)"))
+        try consumer.subscribe(topics: [topic])
+        let messages = await KafkaTestSupport.consume(consumer, count: 3)
+        await consumer.close()
+        await producer.close()
+        let byKey = Dictionary(uniqueKeysWithValues: messages.map { (String(decoding: $0.key ?? [], as: UTF8.self), $0.value) })
+        #expect(byKey.count == 3)
+        #expect(byKey["null"] == .some(nil))
+        #expect(byKey["empty"] == .some([]))
+        #expect(byKey["bytes"] == .some([7]))
     }
 
     @Test func queueFullThrowsAndBoundedSendWaitsForRoom() async throws {
