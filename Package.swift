@@ -42,8 +42,8 @@ let package = Package(
         .executable(name: "kafkatrace-producer", targets: ["ProducerService"]),
         .executable(name: "kafkatrace-consumer", targets: ["ConsumerService"]),
         .executable(name: "kafkatrace-devcluster", targets: ["KafkaDevCluster"]),
-        // For the fuzz package (Fuzz/targets/Package.swift): its libFuzzer entries call this harness, which
-        // drives SharedOrders, SharedHTTP and SharedConfig through their public API.
+        // For the fuzz package (Fuzz/targets/Package.swift): its libFuzzer entries call this
+        // harness, which drives SharedOrders, SharedHTTP and SharedConfig through their public API.
         .library(name: "FuzzHarness", targets: ["FuzzHarness"]),
     ],
     dependencies: [
@@ -84,7 +84,7 @@ let package = Package(
         shared(
             "SharedConfig", "Config",
             [
-                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres",
+                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres", log,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ]),

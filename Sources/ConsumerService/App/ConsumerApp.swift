@@ -15,8 +15,10 @@ import SharedPostgres
 /// notifications and watchdog, all in one `ServiceGroup` (`DaemonRunner`).
 ///
 /// Shutdown order (SIGTERM/SIGINT): readiness fails and systemd hears `STOPPING=1` first, then
-/// the pipeline finishes the batch in hand, commits, leaves the group and closes its clients,
-/// then the monitors stop, and the HTTP server stops last (so `/metrics` answers meanwhile).
+/// the lag monitor stops, the pipeline finishes the batch in hand, commits, leaves the group and
+/// closes its clients, the dead-letter producer flushes and closes, the schema service and the
+/// PostgreSQL health monitor stop, and the HTTP server stops last (so `/metrics` answers
+/// meanwhile).
 final class ConsumerApp: Sendable {
     let config: ConsumerConfig
     let logger: Logger
@@ -52,6 +54,8 @@ final class ConsumerApp: Sendable {
         let healthClient = try PostgresClient(url: url, sslmode: sslmode, label: "health")
         let migrationClient = try PostgresClient(url: url, sslmode: sslmode, label: "migrate")
 
+        let schema = SchemaMigrationService(
+            migrator: PostgresMigrator(client: migrationClient), readiness: readiness, logger: logger)
         let deadLetters = try DeadLetterPublisher(
             configuration: config.deadLetterProducerConfiguration, topic: config.kafka.dlqTopic, metrics: metrics,
             onError: { error in
@@ -60,12 +64,9 @@ final class ConsumerApp: Sendable {
         let pipeline = try OrderConsumerPipeline(
             configuration: config.pipelineConfiguration, consumerConfiguration: config.kafkaConsumerConfiguration,
             store: OrderStore(client: storeClient), deadLetters: deadLetters, readiness: readiness, metrics: metrics,
-            logger: logger,
+            logger: logger, waitForSchema: { await schema.waitUntilApplied() },
             onStatistics: config.common.kafka.statisticsIntervalMs > 0 ? statistics.statisticsHandler : nil)
         self.pipeline = pipeline
-        let migration = SchemaMigrationService(
-            migrator: PostgresMigrator(client: migrationClient), pipeline: pipeline, readiness: readiness,
-            logger: logger)
         let health = PostgresHealthMonitor(
             client: healthClient, storeClient: storeClient, pipeline: pipeline, metrics: metrics, logger: logger)
         let lag = LagMonitor(pipeline: pipeline, metrics: metrics, logger: logger)
@@ -77,16 +78,14 @@ final class ConsumerApp: Sendable {
             configuration: config.common.http.serverConfiguration(shutdownTimeout: Self.httpStopMargin),
             router: router, metrics: HTTPMetrics(registry: registry), logger: logger)
 
+        // Everything that runs, in start order; graceful shutdown stops them in reverse, each one
+        // after the next has returned: the lag monitor (it queries the group consumer) before the
+        // pipeline (which closes that consumer), the dead-letter producer after the pipeline, and
+        // the HTTP server last, so /metrics and /ready answer throughout.
         runner = DaemonRunner(
-            services: [httpServer, health, lag, migration], readiness: readiness, logger: logger,
-            notifier: notifier, shutdownTimeout: config.common.shutdownTimeout + .seconds(3),
-            isAlive: {
-                // Waiting for PostgreSQL to apply migrations is alive too (not ready).
-                let migrating = readiness.snapshot().contains {
-                    $0.name == SchemaMigrationService.schemaCheck && !$0.state.isPassing
-                }
-                return migrating || pipeline.isAlive
-            })
+            services: [httpServer, health, schema, deadLetters, pipeline, lag], readiness: readiness,
+            logger: logger, notifier: notifier, shutdownTimeout: config.common.shutdownTimeout + .seconds(3),
+            isAlive: { pipeline.isAlive })
     }
 
     /// Runs until shutdown; returns the process exit code (0 after a clean shutdown).

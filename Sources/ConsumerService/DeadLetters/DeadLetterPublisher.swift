@@ -1,4 +1,6 @@
+import SharedCore
 import Prometheus
+import ServiceLifecycle
 import SharedKafka
 import Synchronization
 
@@ -20,7 +22,10 @@ enum DeadLetterError: Error, Sendable, CustomStringConvertible {
 /// so the caller commits their offsets only once the DLQ has them. No retry loop on content:
 /// librdkafka retries transport errors within `message.timeout.ms`; a letter that still fails
 /// fails the whole `publish` call (the caller retries the batch later).
-final class DeadLetterPublisher: Sendable {
+///
+/// As a service it only waits: on graceful shutdown (after the pipeline has stopped) it flushes
+/// what is left, within `closeTimeout`, and closes the producer.
+final class DeadLetterPublisher: Service, Sendable {
     private struct Pending {
         var remaining: Int
         var failures: [KafkaError] = []
@@ -35,6 +40,7 @@ final class DeadLetterPublisher: Sendable {
     }
 
     let topic: String
+    let closeTimeout: Duration
     private let metrics: ConsumerMetrics?
     private let state = Mutex(State())
     private let producerBox = Mutex<KafkaProducer?>(nil)
@@ -46,20 +52,19 @@ final class DeadLetterPublisher: Sendable {
     ///   - topic: `kafka.dlq_topic`.
     init(
         configuration: KafkaProducerConfiguration, topic: String, metrics: ConsumerMetrics?,
-        onStatistics: (@Sendable (String) -> Void)? = nil, onError: (@Sendable (KafkaError) -> Void)? = nil
+        closeTimeout: Duration = .seconds(2), onStatistics: (@Sendable (String) -> Void)? = nil, onError: (@Sendable (KafkaError) -> Void)? = nil
     ) throws(KafkaError) {
         self.topic = topic
+        self.closeTimeout = closeTimeout
         self.metrics = metrics
-        let link = WeakLink()
+        let link = WeakReference<DeadLetterPublisher>()
         let producer = try KafkaProducer(
             configuration: configuration,
-            onDeliveryReport: { report in link.publisher?.delivered(report) },
+            onDeliveryReport: { report in link.object?.delivered(report) },
             onStatistics: onStatistics, onError: onError, onFatalError: onError)
         producerBox.withLock { $0 = producer }
         link.set(self)
     }
-
-    deinit { producerBox.withLock { $0 }?.close() }
 
     /// Sends `letters` and waits until every one is acknowledged or failed.
     /// Throws `.deliveryFailed` when any failed (including a local queue that stayed full).
@@ -111,11 +116,16 @@ final class DeadLetterPublisher: Sendable {
         }
     }
 
+    func run() async throws {
+        try? await gracefulShutdown()
+        await close(timeout: closeTimeout)
+    }
+
     /// Flushes outstanding letters (bounded) and closes the producer.
     func close(timeout: Duration = .seconds(5)) async {
         guard let producer = producerBox.withLock({ box in defer { box = nil }; return box }) else { return }
         _ = await producer.flush(timeout: timeout)
-        producer.close()
+        await producer.close()
     }
 
     private func delivered(_ report: DeliveryReport) {
@@ -135,13 +145,5 @@ final class DeadLetterPublisher: Sendable {
             return nil
         }
         if let (continuation, failures) = resume { continuation.resume(returning: failures) }
-    }
-
-    /// Lets the delivery callback reach the publisher created after the producer.
-    private final class WeakLink: Sendable {
-        private struct Ref { weak var publisher: DeadLetterPublisher? }
-        private let ref = Mutex(Ref())
-        var publisher: DeadLetterPublisher? { ref.withLock { $0.publisher } }
-        func set(_ publisher: DeadLetterPublisher) { ref.withLock { $0.publisher = publisher } }
     }
 }

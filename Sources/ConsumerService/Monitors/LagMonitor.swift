@@ -1,3 +1,4 @@
+import SharedCore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -55,7 +56,7 @@ struct LagMonitor: Service {
                     seconds = Double(max(0, nowMs - last)) / 1000
                 } else if let since = assignedAt[partition] {
                     let waited = now - since
-                    seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+                    seconds = waited.inSeconds
                 }
             }
             values[partition] = (lag.lag, seconds)

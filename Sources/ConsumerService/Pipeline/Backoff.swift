@@ -1,5 +1,6 @@
 /// Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And
 /// Jitter"): attempt n waits a uniformly random time in [0, min(maximum, initial × 2ⁿ)].
+import SharedCore
 struct Backoff: Sendable, Equatable {
     var initial: Duration
     var maximum: Duration
@@ -16,14 +17,12 @@ struct Backoff: Sendable, Equatable {
     func ceiling(attempt: Int) -> Duration {
         let exponent = min(max(0, attempt), 62)
         let factor = Double(UInt64(1) << UInt64(exponent))
-        let seconds = Double(initial.components.seconds) + Double(initial.components.attoseconds) / 1e18
-        let capped = min(seconds * factor, Double(maximum.components.seconds) + Double(maximum.components.attoseconds) / 1e18)
-        return .nanoseconds(Int64(capped * 1e9))
+        return .seconds(exactly: min(initial.inSeconds * factor, maximum.inSeconds))
     }
 
     /// A random delay in [0, ceiling(attempt)].
     func delay(attempt: Int, using generator: inout some RandomNumberGenerator) -> Duration {
-        let ceilingNanoseconds = max(0, nanoseconds(ceiling(attempt: attempt)))
+        let ceilingNanoseconds = max(0, ceiling(attempt: attempt).wholeNanoseconds)
         return .nanoseconds(Int64.random(in: 0...ceilingNanoseconds, using: &generator))
     }
 
@@ -31,9 +30,5 @@ struct Backoff: Sendable, Equatable {
     func delay(attempt: Int) -> Duration {
         var generator = SystemRandomNumberGenerator()
         return delay(attempt: attempt, using: &generator)
-    }
-
-    private func nanoseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 }

@@ -1,3 +1,4 @@
+import SharedCore
 import Dispatch
 import Logging
 import Prometheus
@@ -39,8 +40,7 @@ extension OrderConsumerPipeline {
             return semaphore
         }
         if let waiter {
-            let waitMs = Int(configuration.revokeWait.components.seconds * 1000
-                + configuration.revokeWait.components.attoseconds / 1_000_000_000_000_000)
+            let waitMs = Int(configuration.revokeWait.wholeMilliseconds)
             if waiter.wait(timeout: .now() + .milliseconds(waitMs)) == .timedOut {
                 logger.warning(
                     "revoke: batch in hand not finished in time; its messages of these partitions are left to the next owner",

@@ -1,3 +1,4 @@
+import SharedCore
 import Dispatch
 import Logging
 import Prometheus
@@ -16,8 +17,10 @@ import Synchronization
 /// PostgreSQL failures are retried with `Backoff` behind a `CircuitBreaker`; while it is open
 /// every assigned partition is paused (the consumer keeps polling, so the group keeps us) and
 /// the `postgres` readiness check fails. On revoke the Kafka poll thread waits (bounded) until
-/// the batch in hand is committed. On graceful shutdown: finish the batch in hand, commit,
-/// leave the group, close PostgreSQL.
+/// the batch in hand is committed. It joins the group only once the schema is in place
+/// (`waitForSchema`). On graceful shutdown: finish the batch in hand, commit, leave the group,
+/// close its PostgreSQL connection. The dead-letter producer is a service of its own, stopped
+/// after this one.
 final class OrderConsumerPipeline: Service, Sendable {
     /// Readiness check names.
     static let kafkaCheck = "kafka"
@@ -62,6 +65,8 @@ final class OrderConsumerPipeline: Service, Sendable {
         var assignedAt: [TopicPartition: ContinuousClock.Instant] = [:]
         var stopRequestedAt: ContinuousClock.Instant?
         var lastLoopAt: ContinuousClock.Instant = .now
+        /// Waiting for the schema (PostgreSQL may be down for long): alive, not ready.
+        var isWaitingForSchema = false
         var lastPostgresReadiness: Readiness.CheckState?
         var lastKafkaReadiness: Readiness.CheckState?
     }
@@ -74,18 +79,23 @@ final class OrderConsumerPipeline: Service, Sendable {
     let readiness: Readiness
     let metrics: ConsumerMetrics
     let logger: Logger
+    let waitForSchema: @Sendable () async -> Bool
     let state = Mutex(State())
 
     /// Creates the pipeline and its group consumer (not subscribed until `run()`).
     /// - Parameters:
     ///   - consumerConfiguration: group settings; `enable.auto.commit` is always off.
+    ///   - waitForSchema: returns once the database schema is in place (true), or false when it
+    ///     never will be (shutdown first); the pipeline joins the group only after true.
     ///   - onStatistics: librdkafka statistics of the group consumer.
     init(
         configuration: Configuration, consumerConfiguration: KafkaConsumerConfiguration, store: OrderStore,
         deadLetters: DeadLetterPublisher, readiness: Readiness, metrics: ConsumerMetrics, logger: Logger,
+        waitForSchema: @escaping @Sendable () async -> Bool = { true },
         onStatistics: (@Sendable (String) -> Void)? = nil
     ) throws(KafkaError) {
         self.configuration = configuration
+        self.waitForSchema = waitForSchema
         self.store = store
         self.deadLetters = deadLetters
         self.breaker = CircuitBreaker(
@@ -93,12 +103,12 @@ final class OrderConsumerPipeline: Service, Sendable {
         self.readiness = readiness
         self.metrics = metrics
         self.logger = logger
-        let link = Link()
+        let link = WeakReference<OrderConsumerPipeline>()
         self.consumer = try KafkaConsumer(
             configuration: consumerConfiguration,
-            onRebalance: { event in link.pipeline?.rebalanced(event) },
+            onRebalance: { event in link.object?.rebalanced(event) },
             onStatistics: onStatistics,
-            onError: { error in link.pipeline?.kafkaError(error) })
+            onError: { error in link.object?.kafkaError(error) })
         link.set(self)
         consumer.setRevokeHook { [weak self] event in self?.revokeHook(event) }
         readiness.register(Self.kafkaCheck)
@@ -106,9 +116,20 @@ final class OrderConsumerPipeline: Service, Sendable {
         metrics.setCircuit(.closed)
     }
 
-    /// Subscribes, runs the loop until graceful shutdown (or cancellation), then finishes the
-    /// batch in hand, commits, leaves the group and closes PostgreSQL and the DLQ producer.
+    /// Waits for the schema, subscribes, runs the loop until graceful shutdown (or
+    /// cancellation), then finishes the batch in hand, commits, leaves the group and closes its
+    /// PostgreSQL connection. Shutdown while waiting for the schema skips the loop.
     func run() async throws {
+        state.withLock { $0.isWaitingForSchema = true }
+        let hasSchema = (try? await cancelWhenGracefulShutdown { [waitForSchema] in await waitForSchema() }) ?? false
+        state.withLock {
+            $0.isWaitingForSchema = false
+            $0.lastLoopAt = .now
+        }
+        guard hasSchema, !isStopRequested else {
+            await shutDown()
+            return
+        }
         try consumer.subscribe(topics: [configuration.topic])
         logger.info(
             "consumer subscribed",
@@ -138,9 +159,10 @@ final class OrderConsumerPipeline: Service, Sendable {
         }
     }
 
-    /// True while the main loop turns (for the systemd watchdog): it checked in within 60 s.
+    /// True while the main loop turns (for the systemd watchdog): it checked in within 60 s, or
+    /// it is waiting for the schema.
     var isAlive: Bool {
-        state.withLock { ContinuousClock.now - $0.lastLoopAt < .seconds(60) }
+        state.withLock { $0.isWaitingForSchema || ContinuousClock.now - $0.lastLoopAt < .seconds(60) }
     }
 
     /// Called by the PostgreSQL health monitor after each ping (nil = passing).
@@ -170,7 +192,6 @@ final class OrderConsumerPipeline: Service, Sendable {
     private func shutDown() async {
         let started = ContinuousClock.now
         await consumer.close()
-        await deadLetters.close(timeout: .seconds(2))
         await store.client.close()
         logger.notice(
             "consumer stopped: left the group, closed PostgreSQL",
@@ -179,13 +200,5 @@ final class OrderConsumerPipeline: Service, Sendable {
 
     func kafkaError(_ error: KafkaError) {
         logger.warning("kafka consumer error", metadata: ["error": "\(error)", "code": "\(error.name)"])
-    }
-
-    /// Lets librdkafka callbacks reach the pipeline created after the consumer.
-    final class Link: Sendable {
-        private struct Ref { weak var pipeline: OrderConsumerPipeline? }
-        private let ref = Mutex(Ref())
-        var pipeline: OrderConsumerPipeline? { ref.withLock { $0.pipeline } }
-        func set(_ pipeline: OrderConsumerPipeline) { ref.withLock { $0.pipeline = pipeline } }
     }
 }

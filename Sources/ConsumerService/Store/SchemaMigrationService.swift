@@ -3,46 +3,62 @@ import ServiceLifecycle
 import SharedLifecycle
 import SharedLogging
 import SharedPostgres
+import Synchronization
 
-/// Brings the database schema up to date, then runs the pipeline.
+/// Brings the database schema up to date, then tells whoever waits (the pipeline) and idles
+/// until shutdown.
 ///
 /// Migrations run under the advisory lock (``PostgresMigrator``), so several replicas can start
 /// at once. While PostgreSQL is unreachable they are retried with ``Backoff`` (the daemon stays
-/// alive, `/health` answers, `/ready` fails with the `schema` check naming the error); the
-/// pipeline joins the group only once the schema is in place. Graceful shutdown during the
-/// retries skips the pipeline's loop but still closes its clients.
-struct SchemaMigrationService: Service {
+/// alive, `/health` answers, `/ready` fails with the `schema` check naming the error). The
+/// migration connection is closed as soon as the migrations are applied.
+final class SchemaMigrationService: Service, Sendable {
     /// Readiness check name.
     static let schemaCheck = "schema"
 
     let migrator: PostgresMigrator
-    let pipeline: OrderConsumerPipeline
     let readiness: Readiness
     let backoff: Backoff
     let logger: Logger
+    /// true once applied; false when shutdown came first. Read by `waitUntilApplied`.
+    private let outcome: AsyncStream<Bool>
+    private let report: AsyncStream<Bool>.Continuation
+    private let isApplying = Mutex(true)
 
     init(
-        migrator: PostgresMigrator, pipeline: OrderConsumerPipeline, readiness: Readiness,
+        migrator: PostgresMigrator, readiness: Readiness,
         backoff: Backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5)), logger: Logger
     ) {
         self.migrator = migrator
-        self.pipeline = pipeline
         self.readiness = readiness
         self.backoff = backoff
         self.logger = logger
+        (outcome, report) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(1))
         readiness.register(Self.schemaCheck)
     }
 
     func run() async throws {
-        let migrated = await migrateWithRetry()
+        let applied = await migrateWithRetry()
+        isApplying.withLock { $0 = false }
+        report.yield(applied)
+        report.finish()
         await migrator.client.close()
-        if !migrated { pipeline.requestStop() }
-        try await pipeline.run()
+        if applied { try? await gracefulShutdown() }
     }
+
+    /// Waits until the migrations are applied (true), or until they never will be: shutdown
+    /// came first, or the waiting task was cancelled (false). One waiter (the pipeline).
+    func waitUntilApplied() async -> Bool {
+        for await applied in outcome { return applied }
+        return false
+    }
+
+    /// True while migrations are still being attempted (waiting for PostgreSQL counts as alive).
+    var isMigrating: Bool { isApplying.withLock { $0 } }
 
     /// Retries until the migrations are applied (true) or graceful shutdown/cancellation (false).
     func migrateWithRetry() async -> Bool {
-        let done: Bool? = try? await cancelWhenGracefulShutdown { () async throws -> Bool in
+        let done: Bool? = try? await cancelWhenGracefulShutdown { [self] () async throws -> Bool in
             var attempt = 0
             while !Task.isCancelled {
                 do throws(PostgresError) {

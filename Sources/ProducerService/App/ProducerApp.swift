@@ -8,14 +8,14 @@ import SharedKafka
 import SharedLifecycle
 import SharedMetrics
 import SharedOrders
-import Synchronization
 
 /// The `kafkatrace-producer` daemon, wired: Kafka producer (`OrderPublisher`), HTTP server with
-/// the observability routes and order ingestion, order generator, topic monitor, shutdown drain,
-/// systemd notifications and watchdog, all in one `ServiceGroup` (`DaemonRunner`).
+/// the observability routes and order ingestion, order generator, topic monitor, gauge sampling,
+/// shutdown drain, systemd notifications and watchdog, all in one `ServiceGroup` (`DaemonRunner`).
 ///
 /// Shutdown order (SIGTERM/SIGINT): readiness fails and systemd hears `STOPPING=1` first, then
-/// the generator stops, the topic monitor stops, the drain closes ingestion (503) and flushes
+/// the generator stops, gauge sampling and the topic monitor stop, the drain closes ingestion
+/// (503) and flushes
 /// within `shutdown.timeout_ms` minus a margin for the HTTP server, and the HTTP server stops
 /// last (so `/metrics` and `/ready` answer during the flush). `run()` returns 0 only when the
 /// group ended cleanly and nothing was left undelivered.
@@ -59,13 +59,14 @@ final class ProducerApp: Sendable {
         self.metrics = metrics
         let statistics = KafkaStatisticsMetrics(registry: registry, logger: logger)
 
-        // librdkafka reports fatal errors before the monitor exists: relay them.
-        let fatalRelay = FatalErrorRelay()
+        // The fatal-error callback is registered before the monitor exists; one raised before
+        // `set` is still found by the monitor's first metadata round (rd_kafka_fatal_error).
+        let monitorReference = WeakReference<TopicMonitor>()
         let publisher = try OrderPublisher(
             configuration: config.kafkaProducerConfiguration, topic: topic, enqueueTimeout: config.kafka.enqueueTimeout,
             metrics: metrics, logger: logger,
             onStatistics: config.common.kafka.statisticsIntervalMs > 0 ? statistics.statisticsHandler : nil,
-            onFatalError: { fatalRelay.report($0) })
+            onFatalError: { monitorReference.object?.reportFatal($0) })
         self.publisher = publisher
 
         var monitorConfiguration = TopicMonitor.Configuration(
@@ -73,10 +74,10 @@ final class ProducerApp: Sendable {
             replicationFactor: config.kafka.topicReplication)
         monitorConfiguration.createTimeout = .seconds(10)
         let topicMonitor = TopicMonitor(
-            producer: publisher.producer, configuration: monitorConfiguration, readiness: readiness, logger: logger,
-            onTick: { publisher.sampleGauges() })
+            producer: publisher.producer, configuration: monitorConfiguration, readiness: readiness, logger: logger)
         self.topicMonitor = topicMonitor
-        fatalRelay.connect { topicMonitor.reportFatal($0) }
+        monitorReference.set(topicMonitor)
+        let gauges = PeriodicService(every: .seconds(1)) { publisher.sampleGauges() }
 
         let gate = IngestionGate()
         let router = Router()
@@ -103,10 +104,14 @@ final class ProducerApp: Sendable {
             jitter: config.orders.jitter, burst: config.orders.burst, limit: benchOrders, logger: logger,
             onLimitReached: { benchmark?.generatorFinished() })
 
+        // Everything that runs, in start order; graceful shutdown stops them in reverse, each one
+        // after the next has returned: the generator first, then gauge sampling and the topic
+        // monitor, then the drain (ingestion answers 503, the producer flushes within its bound
+        // and closes), and the HTTP server last, so /metrics and /ready answer during the flush.
         runner = DaemonRunner(
-            services: [httpServer, drain, topicMonitor, generator], readiness: readiness, logger: logger,
+            services: [httpServer, drain, topicMonitor, gauges, generator], readiness: readiness, logger: logger,
             notifier: notifier, shutdownTimeout: shutdownTimeout + .seconds(3),
-            isAlive: { topicMonitor.isTicking })
+            isAlive: { topicMonitor.fatalError == nil })
     }
 
     /// Runs until shutdown; returns the process exit code.
@@ -136,32 +141,5 @@ final class ProducerApp: Sendable {
         }
         logger.notice("kafkatrace-producer stopped", metadata: ["exit_code": "\(code)"])
         return code
-    }
-}
-
-/// Forwards fatal errors to a handler connected later, keeping one that arrived before.
-private final class FatalErrorRelay: Sendable {
-    private struct State {
-        var handler: (@Sendable (KafkaError) -> Void)?
-        var pending: KafkaError?
-    }
-
-    private let state = Mutex(State())
-
-    func report(_ error: KafkaError) {
-        let handler = state.withLock { s in
-            if s.handler == nil, s.pending == nil { s.pending = error }
-            return s.handler
-        }
-        handler?(error)
-    }
-
-    func connect(_ handler: @escaping @Sendable (KafkaError) -> Void) {
-        let pending = state.withLock { s in
-            s.handler = handler
-            defer { s.pending = nil }
-            return s.pending
-        }
-        if let pending { handler(pending) }
     }
 }

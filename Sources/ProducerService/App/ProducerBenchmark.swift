@@ -1,3 +1,4 @@
+import SharedCore
 import Foundation
 import Logging
 import Synchronization
@@ -35,7 +36,7 @@ final class ProducerBenchmark: Sendable {
             try? await Task.sleep(for: .milliseconds(1))
         }
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let (messages, bytes) = publisher.enqueuedTotals
         let (delivered, failed) = publisher.tracker.reportedTotals
         let line = String(

@@ -67,7 +67,7 @@ final class ProducerDrainService: Service, Sendable {
                 "Kafka producer flush timed out with messages undelivered",
                 metadata: totals.merging(["timeout": "\(flushTimeout)"]) { a, _ in a })
         }
-        publisher.producer.close()
+        await publisher.producer.close()
         return result.withLock { r in
             if r == nil { r = left }
             return r!

@@ -14,9 +14,10 @@ import Synchronization
 ///   which has no controller, times out) leaves the check failing with the reason, and the
 ///   daemon keeps running.
 ///
-/// Fatal producer errors (`reportFatal`, from `onFatalError`) fail both checks at once, log a
-/// critical line, and make `run` throw `ProducerError.fatalKafkaError`, which ends the service
-/// group: the daemon exits non-zero.
+/// Fatal producer errors (`reportFatal`, from `onFatalError`, or found by `rd_kafka_fatal_error`
+/// at each metadata round, so one raised before the monitor existed is not missed) fail both
+/// checks at once, log a critical line, and make `run` throw `ProducerError.fatalKafkaError`,
+/// which ends the service group: the daemon exits non-zero.
 final class TopicMonitor: Service, Sendable {
     /// Readiness check names.
     static let kafkaCheck = "kafka"
@@ -32,7 +33,7 @@ final class TopicMonitor: Service, Sendable {
         var metadataTimeout: Duration = .seconds(5)
         var createTimeout: Duration = .seconds(10)
         var createRetryInterval: Duration = .seconds(30)
-        /// How often the `kafka` check's age is re-evaluated and `onTick` runs.
+        /// How often the `kafka` check's age is re-evaluated.
         var tickInterval: Duration = .seconds(1)
 
         init(topic: String, createTopics: Bool, partitions: Int, replicationFactor: Int) {
@@ -49,7 +50,6 @@ final class TopicMonitor: Service, Sendable {
         var lastCreateAttempt: ContinuousClock.Instant?
         var topicState: Readiness.CheckState = .failing(reason: "pending: no metadata yet")
         var fatal: KafkaError?
-        var lastTick: ContinuousClock.Instant = .now
     }
 
     /// The Kafka calls the monitor makes (the producer's, or a stand-in in tests: the 2.0.2
@@ -86,30 +86,19 @@ final class TopicMonitor: Service, Sendable {
     private let configuration: Configuration
     private let readiness: Readiness
     private let logger: Logger
-    private let onTick: @Sendable () -> Void
     private let state = Mutex(State())
     private let fatalStream: AsyncStream<KafkaError>
     private let fatalContinuation: AsyncStream<KafkaError>.Continuation
 
-    /// - Parameter onTick: runs every `tickInterval` (the app samples its gauges there).
-    convenience init(
-        producer: KafkaProducer, configuration: Configuration, readiness: Readiness, logger: Logger,
-        onTick: @escaping @Sendable () -> Void = {}
-    ) {
-        self.init(
-            client: Client(producer: producer), configuration: configuration, readiness: readiness, logger: logger,
-            onTick: onTick)
+    convenience init(producer: KafkaProducer, configuration: Configuration, readiness: Readiness, logger: Logger) {
+        self.init(client: Client(producer: producer), configuration: configuration, readiness: readiness, logger: logger)
     }
 
-    init(
-        client: Client, configuration: Configuration, readiness: Readiness, logger: Logger,
-        onTick: @escaping @Sendable () -> Void = {}
-    ) {
+    init(client: Client, configuration: Configuration, readiness: Readiness, logger: Logger) {
         self.client = client
         self.configuration = configuration
         self.readiness = readiness
         self.logger = logger
-        self.onTick = onTick
         (fatalStream, fatalContinuation) = AsyncStream.makeStream(of: KafkaError.self, bufferingPolicy: .bufferingNewest(1))
         readiness.register(Self.kafkaCheck)
         readiness.register(Self.topicCheck)
@@ -139,7 +128,7 @@ final class TopicMonitor: Service, Sendable {
         try await cancelWhenGracefulShutdown { [self] in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.refreshLoop() }
-                group.addTask { await self.tickLoop() }
+                group.addTask { await self.stalenessLoop() }
                 group.addTask {
                     for await error in self.fatalStream { throw ProducerError.fatalKafkaError(error) }
                 }
@@ -261,17 +250,11 @@ final class TopicMonitor: Service, Sendable {
         }
     }
 
-    /// Liveness for the systemd watchdog: the tick loop ran within the last 10 s (a wedged
-    /// cooperative pool stops it) and no fatal error was reported.
-    var isTicking: Bool {
-        state.withLock { s in s.fatal == nil && ContinuousClock.now - s.lastTick < .seconds(10) }
-    }
-
-    private func tickLoop() async {
+    /// Re-evaluates the `kafka` check's age between metadata rounds, so a request that hangs
+    /// turns the check failing once `staleAfter` has passed.
+    private func stalenessLoop() async {
         while !Task.isCancelled {
-            state.withLock { $0.lastTick = .now }
             evaluateKafkaCheck()
-            onTick()
             try? await Task.sleep(for: configuration.tickInterval)
         }
     }

@@ -1,3 +1,4 @@
+import SharedCore
 import Synchronization
 
 /// A consumer-group member over librdkafka with app-controlled commits.
@@ -25,13 +26,6 @@ public final class KafkaConsumer: Sendable {
         var revokeHook: (@Sendable (RebalanceEvent) -> Void)?
     }
 
-    /// Lets the C rebalance callback reach the consumer created after it.
-    final class Link: Sendable {
-        struct Ref { weak var consumer: KafkaConsumer? }
-        let ref = Mutex(Ref())
-        var consumer: KafkaConsumer? { ref.withLock { $0.consumer } }
-    }
-
     let client: RDKafkaClient
     let state = Mutex(State())
     let bufferCapacity: Int
@@ -55,17 +49,18 @@ public final class KafkaConsumer: Sendable {
         guard properties["group.id"] != nil else {
             throw .invalidArgument(context: "KafkaConsumer", reason: "group.id is required for a group consumer")
         }
-        let link = Link()
+        // The C rebalance callback is registered before this consumer exists.
+        let link = WeakReference<KafkaConsumer>()
         let callbacks = RDKafkaCallbacks(
             onStatistics: onStatistics, onError: onError,
             onRebalance: { kind, partitions in
-                link.consumer?.handleRebalance(RebalanceEvent(kind: kind, partitions: partitions))
+                link.object?.handleRebalance(RebalanceEvent(kind: kind, partitions: partitions))
             })
         self.client = try RDKafkaClient(kind: .consumer, properties: properties, callbacks: callbacks)
         self.bufferCapacity = max(1, bufferCapacity)
         self.onRebalanceEvent = onRebalance ?? { _ in }
         self.reportError = onError ?? { _ in }
-        link.ref.withLock { $0.consumer = self }
+        link.set(self)
         let thread = KafkaPollThread(name: "kafka-consumer-poll") { [weak self] in
             self?.pollIteration()
         }

@@ -1,5 +1,6 @@
 /// A validated connection target: the parsed `postgres.url` plus `postgres.sslmode` and a
 /// connect timeout, ready for `PQconnectdbParams`.
+import SharedCore
 public struct PostgresConnectionOptions: Sendable, Equatable {
     /// One libpq keyword/value pair.
     struct Parameter: Sendable, Equatable {
@@ -35,7 +36,7 @@ public struct PostgresConnectionOptions: Sendable, Equatable {
             }
         }
         if !parsed.contains(where: { $0.keyword == "connect_timeout" }) {
-            let seconds = max(1, connectTimeout.components.seconds)
+            let seconds = max(1, connectTimeout.wholeMilliseconds / 1000)
             parsed.append(Parameter(keyword: "connect_timeout", value: String(seconds), isSecret: false))
         }
         if let applicationName, !parsed.contains(where: { $0.keyword == "application_name" }) {

@@ -38,7 +38,6 @@ enum ConsumerTestSupport {
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster),
             onDeliveryReport: { if !$0.isDelivered { failures.append($0) } })
-        defer { producer.close() }
         let headers = OrderHeaders.make(traceParent: TraceParent.generate())
         for (index, item) in values.enumerated() {
             try producer.send(topic: topic, key: item.key, value: item.value, headers: headers, id: UInt64(index))
@@ -75,9 +74,11 @@ enum ConsumerTestSupport {
         let storeClient: PostgresClient
         let task: Task<Void, any Error>
 
+        /// Stops the pipeline, then its dead-letter producer (the app's service order).
         func stop() async throws {
             pipeline.requestStop()
             try await task.value
+            await pipeline.deadLetters.close(timeout: .seconds(2))
         }
 
         func metric(_ name: String, _ labels: String = "") -> Double {
@@ -91,6 +92,7 @@ enum ConsumerTestSupport {
     /// Starts a pipeline on `topic` (DLQ `topic + ".dlq"`) writing into `pg`.
     static func startPipeline(
         cluster: RDKafkaMockCluster, pg: TestPostgres, topic: String, group: String,
+        waitForSchema: @escaping @Sendable () async -> Bool = { true },
         tune: (inout OrderConsumerPipeline.Configuration) -> Void = { _ in }
     ) async throws -> Harness {
         let storeClient = try PostgresClient(url: pg.url, label: "store")
@@ -110,7 +112,7 @@ enum ConsumerTestSupport {
         let pipeline = try OrderConsumerPipeline(
             configuration: configuration, consumerConfiguration: consumerConfiguration(cluster, group: group),
             store: OrderStore(client: storeClient), deadLetters: deadLetters, readiness: readiness,
-            metrics: metrics, logger: logger)
+            metrics: metrics, logger: logger, waitForSchema: waitForSchema)
         pipeline.reportPostgresHealth(failure: nil)
         let task = Task { try await pipeline.run() }
         return Harness(

@@ -56,15 +56,12 @@ import Testing
     }
 
     @Test func realProducerStatisticsFeedTheMetrics() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("stats")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("stats", partitions: 1)
         let registry = PrometheusCollectorRegistry()
         let metrics = KafkaStatisticsMetrics(registry: registry, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         var properties = KafkaTestSupport.producerProperties(cluster)
         properties["statistics.interval.ms"] = "100"
         let producer = try KafkaProducer(properties: properties, onDeliveryReport: { _ in }, onStatistics: metrics.statisticsHandler)
-        defer { producer.close() }
         for i in 0..<20 { try producer.send(topic: topic, key: nil, value: Array("order \(i) for the statistics test".utf8), id: UInt64(i)) }
         #expect(await producer.flush(timeout: .seconds(10)) == 0)
         var tx = 0.0
