@@ -83,7 +83,7 @@ let package = Package(
         shared(
             "SharedConfig", "Config",
             [
-                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres",
+                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres", log,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ]),

@@ -24,6 +24,16 @@ final class Collector<Value: Sendable>: Sendable {
 
 enum KafkaTestSupport {
     /// A topic name no other test uses.
+    /// A mock cluster of `brokers` with a new topic of `partitions` (replicated on every broker).
+    static func clusterWithTopic(
+        _ prefix: String, partitions: Int, brokers: Int = 1
+    ) throws -> (RDKafkaMockCluster, String) {
+        let cluster = try RDKafkaMockCluster(brokers: brokers)
+        let topic = uniqueTopic(prefix)
+        try cluster.createTopic(name: topic, partitions: partitions, replicationFactor: brokers)
+        return (cluster, topic)
+    }
+
     static func uniqueTopic(_ prefix: String) -> String {
         "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
     }

@@ -9,9 +9,7 @@ import Testing
     }
 
     @Test func pausedThenRewoundResumesRightAfterWhatWasHandedOut() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("rewind")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("rewind", partitions: 1)
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
         for index in 0..<50 {
