@@ -2,6 +2,7 @@ import Logging
 import Prometheus
 import SharedCore
 import SharedKafka
+import SharedLogging
 import Synchronization
 
 extension LagMonitor {
@@ -25,6 +26,7 @@ extension LagMonitor {
     }
 
     private func log(_ report: StallDetector.Report, _ snapshot: OrderConsumerPipeline.Snapshot, now: ContinuousClock.Instant) {
+        guard !report.began.isEmpty || !report.recovered.isEmpty else { return }
         var state: Logger.Metadata = [
             "stalled_partitions": .stringConvertible(report.stalled.count),
             "assigned_partitions": .stringConvertible(snapshot.assignedCount),
@@ -46,8 +48,8 @@ extension LagMonitor {
         recovered["partitions"] = .array(
             report.recovered.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map {
                 .dictionary([
-                    "topic": .string($0.key.topic), "partition": .stringConvertible($0.key.partition),
-                    "reason": .string($0.value.rawValue),
+                    LogKeys.topic: .string($0.key.topic), LogKeys.partition: .stringConvertible($0.key.partition),
+                    LogKeys.reason: .string($0.value.rawValue),
                 ])
             })
         if let duration = report.endedEpisode {
@@ -60,7 +62,7 @@ extension LagMonitor {
 
     private static func metadata(_ stall: StallDetector.Stall, now: ContinuousClock.Instant) -> Logger.Metadata.Value {
         .dictionary([
-            "topic": .string(stall.partition.topic), "partition": .stringConvertible(stall.partition.partition),
+            LogKeys.topic: .string(stall.partition.topic), LogKeys.partition: .stringConvertible(stall.partition.partition),
             "lag": .stringConvertible(stall.lag), "position": .stringConvertible(stall.position),
             "no_progress_seconds": .stringConvertible(Int64((now - stall.lastProgress).inSeconds.rounded())),
         ])
