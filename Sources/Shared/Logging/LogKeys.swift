@@ -25,4 +25,10 @@ public enum LogKeys {
     public static let attempt = "attempt"
     public static let signal = "signal"
     public static let component = "component"
+    /// A C library's own category of a record (librdkafka: `FAIL`, `REQTMOUT`, `CONFWARN`).
+    public static let facility = "facility"
+    /// The name of the client instance that logged (librdkafka: `kafkatrace-consumer#consumer-2`).
+    public static let client = "client"
+    /// The C library's thread that logged (librdkafka: `main`, `127.0.0.1:9092/1`).
+    public static let thread = "thread"
 }

@@ -33,7 +33,7 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        sink.write(line: render(event))
+        sink.write(line: render(event), level: event.level)
     }
 
     func render(_ event: LogEvent) -> String {
