@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// A consumer-group member over librdkafka with app-controlled commits.
@@ -6,7 +7,17 @@ import Synchronization
 /// partitions are paused, so the group never evicts us for not polling. Messages go into a
 /// bounded buffer read with `poll(max:timeout:)`; when the buffer is full every partition is
 /// paused internally and resumed once half of it is drained.
+///
+/// Every call that waits for brokers has a bound, also while Kafka is down: commits
+/// (``commitTimeout``), lag queries (their `timeout`), and `close()` waits at most
+/// ``closeWait`` for background queries still in flight before it leaves the group.
 public final class KafkaConsumer: Sendable {
+    /// How long `commit` waits for the group coordinator by default.
+    public static let commitTimeout = Duration.seconds(10)
+    /// How long `close()` waits for background queries (lag) in flight; they are bounded by
+    /// their own timeouts, so this is only a backstop.
+    public static let closeWait = Duration.seconds(5)
+
     struct Waiter {
         var max: Int
         var deadline: ContinuousClock.Instant
@@ -37,6 +48,7 @@ public final class KafkaConsumer: Sendable {
     let bufferCapacity: Int
     let onRebalanceEvent: @Sendable (RebalanceEvent) -> Void
     let reportError: @Sendable (KafkaError) -> Void
+    let logger: Logger
     private let pollThreadBox = Mutex<KafkaPollThread?>(nil)
 
     /// Creates the consumer from raw librdkafka `properties` (must include `group.id`).
@@ -45,12 +57,15 @@ public final class KafkaConsumer: Sendable {
     ///   - onRebalance: every assign / revoke / lost, on the poll thread.
     ///   - onStatistics: the statistics JSON every `statistics.interval.ms`.
     ///   - onError: errors from librdkafka (consume errors, broker errors).
+    ///   - logger: receives every line librdkafka logs (``KafkaLogRecord``), on librdkafka's
+    ///     threads; its level also sets librdkafka's `log_level` unless `properties` do.
     public init(
         properties: [String: String],
         bufferCapacity: Int = 10_000,
         onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
         onStatistics: (@Sendable (String) -> Void)? = nil,
-        onError: (@Sendable (KafkaError) -> Void)? = nil
+        onError: (@Sendable (KafkaError) -> Void)? = nil,
+        logger: Logger = Logger(label: "librdkafka")
     ) throws(KafkaError) {
         guard properties["group.id"] != nil else {
             throw .invalidArgument(context: "KafkaConsumer", reason: "group.id is required for a group consumer")
@@ -60,8 +75,11 @@ public final class KafkaConsumer: Sendable {
             onStatistics: onStatistics, onError: onError,
             onRebalance: { kind, partitions in
                 link.consumer?.handleRebalance(RebalanceEvent(kind: kind, partitions: partitions))
-            })
-        self.client = try RDKafkaClient(kind: .consumer, properties: properties, callbacks: callbacks)
+            },
+            onLog: { record in record.log(to: logger) })
+        self.client = try RDKafkaClient(
+            kind: .consumer, properties: properties, callbacks: callbacks, logLevel: SyslogLevel(logger.logLevel))
+        self.logger = logger
         self.bufferCapacity = max(1, bufferCapacity)
         self.onRebalanceEvent = onRebalance ?? { _ in }
         self.reportError = onError ?? { _ in }
@@ -77,11 +95,12 @@ public final class KafkaConsumer: Sendable {
         configuration: KafkaConsumerConfiguration,
         onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
         onStatistics: (@Sendable (String) -> Void)? = nil,
-        onError: (@Sendable (KafkaError) -> Void)? = nil
+        onError: (@Sendable (KafkaError) -> Void)? = nil,
+        logger: Logger = Logger(label: "librdkafka")
     ) throws(KafkaError) {
         try self.init(
             properties: configuration.properties, bufferCapacity: configuration.bufferCapacity,
-            onRebalance: onRebalance, onStatistics: onStatistics, onError: onError)
+            onRebalance: onRebalance, onStatistics: onStatistics, onError: onError, logger: logger)
     }
 
     deinit {
@@ -118,17 +137,25 @@ public final class KafkaConsumer: Sendable {
         // (the resume for waiters happens on the poll thread)
     }
 
-    /// Commits `offsets` (each = last processed offset + 1) and waits for the broker.
-    /// Runs `rd_kafka_commit` on a dedicated thread.
-    public func commit(_ offsets: [TopicPartitionOffset]) async throws(KafkaError) {
+    /// Commits `offsets` (each = last processed offset + 1) and waits up to `timeout` for the
+    /// group coordinator; then throws a retriable `_TIMED_OUT` (the commit may still be applied
+    /// later: treat the offsets as not committed). Runs on a dedicated thread; a cancelled
+    /// caller stops waiting at once (`.cancelled`). Wraps `rd_kafka_commit_queue`.
+    public func commit(
+        _ offsets: [TopicPartitionOffset], timeout: Duration = KafkaConsumer.commitTimeout
+    ) async throws(KafkaError) {
         let client = self.client
-        try await KafkaBlocking.run { () throws(KafkaError) in try client.commitBlocking(offsets) }
+        try await KafkaBlocking.run("commit") { () throws(KafkaError) in
+            try client.commitBlocking(offsets, timeout: timeout)
+        }
     }
 
-    /// Blocking commit for the revoke hook (which already runs on the poll thread).
-    /// Wraps `rd_kafka_commit(async=0)`.
-    public func commitSync(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
-        try client.commitBlocking(offsets)
+    /// Blocking commit for the revoke hook (which already runs on the poll thread, or on the
+    /// thread closing the consumer); waits at most `timeout`. Wraps `rd_kafka_commit_queue`.
+    public func commitSync(
+        _ offsets: [TopicPartitionOffset], timeout: Duration = KafkaConsumer.commitTimeout
+    ) throws(KafkaError) {
+        try client.commitBlocking(offsets, timeout: timeout)
     }
 
     /// Stops fetching `partitions`; polling (and group membership) continues.
@@ -185,12 +212,22 @@ public final class KafkaConsumer: Sendable {
     /// Messages buffered ahead of `poll`.
     public var bufferedCount: Int { state.withLock { $0.buffer.count } }
 
-    /// Leaves the group (`rd_kafka_consumer_close`; the revoke hook runs) and stops polling.
-    /// Pending `poll` calls return what is buffered. Runs off the cooperative pool.
+    /// Leaves the group and stops polling: first refuses new background queries (lag) and waits
+    /// up to ``closeWait`` for those in flight, then stops the poll thread, then
+    /// `rd_kafka_consumer_close` (the revoke hook runs). Later calls throw `.closed`; pending
+    /// `poll` calls return what is buffered. Runs off the cooperative pool; a cancelled caller
+    /// stops waiting (the close goes on in the background).
     public func close() async {
         guard let thread = takePollThread() else { return }
         let client = self.client
-        _ = try? await KafkaBlocking.run { () throws(KafkaError) in
+        let logger = self.logger
+        _ = try? await KafkaBlocking.run("close consumer") { () throws(KafkaError) in
+            let stillRunning = client.gate.close(waitingAtMost: Self.closeWait)
+            if stillRunning > 0 {
+                logger.warning(
+                    "closing the Kafka consumer with background queries still running",
+                    metadata: [LogKeys.count: "\(stillRunning)", "waited": "\(Self.closeWait)"])
+            }
             thread.stop()
             client.consumerCloseBlocking()
         }
