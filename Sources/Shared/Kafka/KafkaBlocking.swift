@@ -4,16 +4,25 @@ import Synchronization
 /// Runs blocking librdkafka calls (flush, metadata, commit, close) on dedicated Dispatch
 /// threads, never on the Swift cooperative pool, and hands the result back.
 ///
-/// A cancelled caller stops waiting at once and gets `.cancelled`; the call itself still runs
-/// to its end on its thread (a C call cannot be interrupted; each one is bounded), holding its
-/// own references. So a service that is cancelled at shutdown is never stuck in librdkafka.
+/// A cancelled caller stops waiting at once and gets `.cancelled`; with `waitingAtMost`, a caller
+/// also stops waiting after that long and gets `_TIMED_OUT`. Either way the call itself still
+/// runs to its end on its thread (a C call cannot be interrupted), holding its own references,
+/// so the handle is not destroyed under it. A service that is cancelled at shutdown is never
+/// stuck in librdkafka.
 enum KafkaBlocking {
     private static let queue = DispatchQueue(label: "kafkatrace.kafka.blocking", attributes: .concurrent)
 
     static func run<T: Sendable>(
-        _ context: String, _ body: @escaping @Sendable () throws(KafkaError) -> T
+        _ context: String, waitingAtMost limit: Duration? = nil, _ body: @escaping @Sendable () throws(KafkaError) -> T
     ) async throws(KafkaError) -> T {
         let handoff = Handoff<T>()
+        let timer = limit.map { limit in
+            Task {
+                try await Task.sleep(for: limit)
+                handoff.finish(.failure(.from(code: .timedOut, message: "gave up waiting after \(limit)", context: context)))
+            }
+        }
+        defer { timer?.cancel() }
         let result: Result<T, KafkaError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 handoff.wait(with: continuation)

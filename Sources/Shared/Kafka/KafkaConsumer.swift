@@ -17,6 +17,9 @@ public final class KafkaConsumer: Sendable {
     /// How long `close()` waits for background queries (lag) in flight; they are bounded by
     /// their own timeouts, so this is only a backstop.
     public static let closeWait = Duration.seconds(5)
+    /// How long `close()` waits for `rd_kafka_consumer_close`, which has no bound of its own: with
+    /// Kafka down it waits, among others, for a commit still queued for a coordinator.
+    public static let closeTimeout = Duration.seconds(10)
 
     struct Waiter {
         var max: Int
@@ -215,21 +218,30 @@ public final class KafkaConsumer: Sendable {
     /// Leaves the group and stops polling: first refuses new background queries (lag) and waits
     /// up to ``closeWait`` for those in flight, then stops the poll thread, then
     /// `rd_kafka_consumer_close` (the revoke hook runs). Later calls throw `.closed`; pending
-    /// `poll` calls return what is buffered. Runs off the cooperative pool; a cancelled caller
-    /// stops waiting (the close goes on in the background).
+    /// `poll` calls return what is buffered. Runs off the cooperative pool. Returns after at most
+    /// ``closeWait`` + ``closeTimeout`` (logging a warning), or at once for a cancelled caller:
+    /// the C close then goes on in the background and the handle stays alive until it is done.
     public func close() async {
         guard let thread = takePollThread() else { return }
         let client = self.client
         let logger = self.logger
-        _ = try? await KafkaBlocking.run("close consumer") { () throws(KafkaError) in
-            let stillRunning = client.gate.close(waitingAtMost: Self.closeWait)
-            if stillRunning > 0 {
-                logger.warning(
-                    "closing the Kafka consumer with background queries still running",
-                    metadata: [LogKeys.count: "\(stillRunning)", "waited": "\(Self.closeWait)"])
+        let started = ContinuousClock.now
+        do throws(KafkaError) {
+            try await KafkaBlocking.run("close consumer", waitingAtMost: Self.closeWait + Self.closeTimeout) {
+                () throws(KafkaError) in
+                let stillRunning = client.gate.close(waitingAtMost: Self.closeWait)
+                if stillRunning > 0 {
+                    logger.warning(
+                        "closing the Kafka consumer with background queries still running",
+                        metadata: [LogKeys.count: "\(stillRunning)", "waited": "\(Self.closeWait)"])
+                }
+                thread.stop()
+                client.consumerCloseBlocking()
             }
-            thread.stop()
-            client.consumerCloseBlocking()
+        } catch {
+            logger.warning(
+                "Kafka consumer close did not finish in time; going on without waiting for it",
+                metadata: [LogKeys.error: "\(error)", "waited": "\(ContinuousClock.now - started)"])
         }
         finishClose()
     }

@@ -36,11 +36,28 @@ import Testing
         let cancelledAt = ContinuousClock.now
         task.cancel()
         let (result, returnedAt) = await task.value
-        #expect(returnedAt - cancelledAt < .milliseconds(500))
+        #expect(returnedAt - cancelledAt < .milliseconds(1500))  // the call itself takes 2 s
         guard case .failure(.cancelled) = result else {
             Issue.record("expected .cancelled, got \(result)")
             return
         }
+        #expect(finished.count == 0)
+        #expect(await finished.wait(timeout: .seconds(10)) { $0.count == 1 })
+    }
+
+    @Test func aCallerStopsWaitingAfterItsLimitWhileTheCallGoesOn() async throws {
+        let finished = Collector<Bool>()
+        let start = ContinuousClock.now
+        do {
+            _ = try await KafkaBlocking.run("slow close", waitingAtMost: .milliseconds(300)) { () throws(KafkaError) in
+                KafkaTestSupport.blockingSleep(.seconds(2))
+                finished.append(true)
+            }
+            Issue.record("expected a timeout")
+        } catch {
+            #expect(error.code == .timedOut)
+        }
+        #expect(ContinuousClock.now - start < .milliseconds(1500))
         #expect(finished.count == 0)
         #expect(await finished.wait(timeout: .seconds(10)) { $0.count == 1 })
     }

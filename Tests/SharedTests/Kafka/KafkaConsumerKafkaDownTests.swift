@@ -48,11 +48,12 @@ import Testing
         }
         #expect(commit != nil, "commit did not return within 20 s with Kafka gone")
         #expect(commit != "committed")
-        let closed = await KafkaTestSupport.finishes(within: .seconds(20)) { () -> Bool in
+        let bound = KafkaConsumer.closeWait + KafkaConsumer.closeTimeout
+        let closed = await KafkaTestSupport.finishes(within: bound + .seconds(5)) { () -> Bool in
             await consumer.close()
             return true
         }
-        #expect(closed == true, "close did not return within 20 s with Kafka gone")
+        #expect(closed == true, "close did not return within \(bound) + 5 s with Kafka gone")
         await #expect(throws: KafkaError.self) { try await consumer.lag() }
     }
 }
