@@ -1,4 +1,6 @@
 import Logging
+import SharedLogging
+import SharedCore
 import Synchronization
 
 /// A consumer-group member over librdkafka with app-controlled commits.
@@ -39,13 +41,6 @@ public final class KafkaConsumer: Sendable {
         var revokeHook: (@Sendable (RebalanceEvent) -> Void)?
     }
 
-    /// Lets the C rebalance callback reach the consumer created after it.
-    final class Link: Sendable {
-        struct Ref { weak var consumer: KafkaConsumer? }
-        let ref = Mutex(Ref())
-        var consumer: KafkaConsumer? { ref.withLock { $0.consumer } }
-    }
-
     let client: RDKafkaClient
     let state = Mutex(State())
     let bufferCapacity: Int
@@ -73,11 +68,12 @@ public final class KafkaConsumer: Sendable {
         guard properties["group.id"] != nil else {
             throw .invalidArgument(context: "KafkaConsumer", reason: "group.id is required for a group consumer")
         }
-        let link = Link()
+        // The C rebalance callback is registered before this consumer exists.
+        let link = WeakReference<KafkaConsumer>()
         let callbacks = RDKafkaCallbacks(
             onStatistics: onStatistics, onError: onError,
             onRebalance: { kind, partitions in
-                link.consumer?.handleRebalance(RebalanceEvent(kind: kind, partitions: partitions))
+                link.object?.handleRebalance(RebalanceEvent(kind: kind, partitions: partitions))
             },
             onLog: { record in record.log(to: logger) })
         self.client = try RDKafkaClient(
@@ -86,7 +82,7 @@ public final class KafkaConsumer: Sendable {
         self.bufferCapacity = max(1, bufferCapacity)
         self.onRebalanceEvent = onRebalance ?? { _ in }
         self.reportError = onError ?? { _ in }
-        link.ref.withLock { $0.consumer = self }
+        link.set(self)
         let thread = KafkaPollThread(name: "kafka-consumer-poll") { [weak self] in
             self?.pollIteration()
         }
@@ -155,7 +151,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Blocking commit for the revoke hook (which already runs on the poll thread, or on the
     /// thread closing the consumer); waits at most `timeout`. Wraps `rd_kafka_commit_queue`.
-    public func commitSync(
+    func commitSync(
         _ offsets: [TopicPartitionOffset], timeout: Duration = KafkaConsumer.commitTimeout
     ) throws(KafkaError) {
         try client.commitBlocking(offsets, timeout: timeout)
@@ -205,15 +201,15 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Partitions currently paused by `pause(_:)`.
-    public var pausedPartitions: Set<TopicPartition> { state.withLock { $0.userPaused } }
+    var pausedPartitions: Set<TopicPartition> { state.withLock { $0.userPaused } }
 
     /// The current assignment. Wraps `rd_kafka_assignment`.
-    public func assignment() throws(KafkaError) -> [TopicPartition] {
+    func assignment() throws(KafkaError) -> [TopicPartition] {
         try client.assignment().sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
     }
 
     /// Messages buffered ahead of `poll`.
-    public var bufferedCount: Int { state.withLock { $0.buffer.count } }
+    var bufferedCount: Int { state.withLock { $0.buffer.count } }
 
     /// Leaves the group and stops polling: first refuses new background queries (lag) and waits
     /// up to ``closeWait`` for those in flight, then stops the poll thread, then

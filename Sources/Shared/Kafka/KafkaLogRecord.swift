@@ -1,4 +1,5 @@
 import Logging
+import SharedLogging
 
 /// One line librdkafka logged (its `log_cb`), e.g. level 3, facility `FAIL`, client
 /// `kafkatrace-consumer#consumer-2`, thread `127.0.0.1:9092/bootstrap`, message

@@ -1,4 +1,5 @@
 import Logging
+import SharedLogging
 import Synchronization
 
 /// An idempotent Kafka producer over librdkafka.
@@ -54,13 +55,18 @@ public final class KafkaProducer: Sendable {
             onStatistics: onStatistics, onError: onError, onFatalError: onFatalError, logger: logger)
     }
 
-    deinit { close() }
+    /// Never waits: the poll thread ends on its own after its current iteration and, holding the
+    /// last reference to the client, destroys the handle there.
+    deinit {
+        client.markClosed()
+        pollThread.requestStop()
+    }
 
     /// Enqueues one message without blocking; its `DeliveryReport` carries `id`.
     /// Throws `.queueFull` when `queue.buffering.max.messages` is reached.
     /// Wraps `rd_kafka_produceva`.
     public func send(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], id: UInt64
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])] = [], id: UInt64
     ) throws(KafkaError) {
         try client.ensureOpen("produce to \(topic)")
         do {
@@ -74,7 +80,7 @@ public final class KafkaProducer: Sendable {
     /// Enqueues one message, waiting while the local queue is full for at most `enqueueTimeout`
     /// (deliveries drain it); then throws `.enqueueTimedOut`. Sleeps with short `Task.sleep`s.
     public func send(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], id: UInt64,
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])] = [], id: UInt64,
         enqueueTimeout: Duration
     ) async throws(KafkaError) {
         let clock = ContinuousClock()
@@ -97,7 +103,7 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Times `send` found the queue full (including retries inside the async `send`).
-    public var queueFullCount: Int { queueFullEvents.load(ordering: .relaxed) }
+    var queueFullCount: Int { queueFullEvents.load(ordering: .relaxed) }
 
     /// Messages not yet delivered (queued, in flight, or awaiting their report).
     /// Wraps `rd_kafka_outq_len`.
@@ -142,12 +148,13 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Stops the poll thread; later sends and queries throw `.closed`. Does not flush: call
-    /// `flush` first. The handle is destroyed (`rd_kafka_destroy`) once in-flight calls have
-    /// returned (each holds the client).
-    public func close() {
+    /// Stops the poll thread (waiting for its current iteration off the cooperative pool); later
+    /// sends and queries throw `.closed`. Does not flush: call `flush` first. The handle is
+    /// destroyed (`rd_kafka_destroy`) once in-flight calls have returned (each holds the client).
+    public func close() async {
         client.gate.close(waitingAtMost: .zero)
         client.markClosed()
-        pollThread.stop()
+        let thread = pollThread
+        _ = try? await KafkaBlocking.run("stop the producer poll thread") { () throws(KafkaError) in thread.stop() }
     }
 }

@@ -38,7 +38,7 @@ public final class LogSink: Sendable {
         target: .fileDescriptor(2), prefixesSyslogLevel: JournalStream.isStandardErrorJournal)
 
     /// A sink writing to `fileDescriptor` (not closed by the sink).
-    public static func fileDescriptor(_ fileDescriptor: Int32, prefixesSyslogLevel: Bool = false) -> LogSink {
+    static func fileDescriptor(_ fileDescriptor: Int32, prefixesSyslogLevel: Bool = false) -> LogSink {
         LogSink(target: .fileDescriptor(fileDescriptor), prefixesSyslogLevel: prefixesSyslogLevel)
     }
 

@@ -1,6 +1,7 @@
 import Dispatch
 import Testing
-@testable import Shared
+@testable import SharedKafka
+@testable import TestSupport
 
 @Suite struct KafkaBlockingTests {
     @Test func theResultOfTheCallIsReturned() async throws {

@@ -1,5 +1,6 @@
 import Testing
-@testable import Shared
+@testable import SharedKafka
+@testable import TestSupport
 
 /// Kafka gone for good: every call that waits for brokers ends within its bound, and the
 /// consumer refuses queries once closed.

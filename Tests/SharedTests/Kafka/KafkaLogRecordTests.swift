@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import Testing
-@testable import Shared
+@testable import SharedKafka
+@testable import SharedLogging
+@testable import TestSupport
 
 @Suite struct KafkaLogRecordTests {
     private func parse(_ line: String) throws -> [String: Any] {
@@ -47,7 +49,6 @@ import Testing
                 "reconnect.backoff.ms": "50", "reconnect.backoff.max.ms": "100",
             ],
             onDeliveryReport: { _ in }, logger: logger)
-        defer { producer.close() }
         let deadline = ContinuousClock.now + .seconds(20)
         var seen: [[String: Any]] = []
         while ContinuousClock.now < deadline {
@@ -55,6 +56,7 @@ import Testing
             if seen.contains(where: { $0["facility"] as? String == "FAIL" }) { break }
             try await Task.sleep(for: .milliseconds(50))
         }
+        await producer.close()
         let confwarn = try #require(seen.first { $0["facility"] as? String == "CONFWARN" }, "\(sink.lines)")
         #expect(confwarn["level"] as? String == "warning")
         #expect((confwarn["message"] as? String)?.contains("fetch.wait.max.ms") == true)
@@ -72,7 +74,7 @@ import Testing
         let producer = try KafkaProducer(
             properties: ["bootstrap.servers": "127.0.0.1:1", "fetch.wait.max.ms": "100"],
             onDeliveryReport: { _ in }, logger: logger)
-        producer.close()
+        await producer.close()
         // CONFWARN is level 4: librdkafka does not even format it at log_level 3.
         #expect(!sink.lines.contains { $0.contains("CONFWARN") }, "\(sink.lines)")
     }

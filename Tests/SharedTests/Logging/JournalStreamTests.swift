@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-@testable import Shared
+@testable import SharedLogging
 
 @Suite struct JournalStreamTests {
     /// `device:inode` of what `fd` refers to, as systemd writes it into JOURNAL_STREAM.

@@ -1,6 +1,6 @@
 import Logging
 import Testing
-@testable import Shared
+@testable import SharedLogging
 
 @Suite struct SyslogLevelTests {
     @Test func everyLoggerLevelHasTheJournalPriorityOfItsSeverity() {

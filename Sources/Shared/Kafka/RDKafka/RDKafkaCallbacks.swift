@@ -1,4 +1,5 @@
 import CRdKafka
+import SharedLogging
 import Logging
 
 /// The Swift side of librdkafka's C callbacks. One instance per client, passed to C as the
