@@ -16,13 +16,13 @@ enum KafkaBlocking {
         _ context: String, waitingAtMost limit: Duration? = nil, _ body: @escaping @Sendable () throws(KafkaError) -> T
     ) async throws(KafkaError) -> T {
         let handoff = Handoff<T>()
-        let timer = limit.map { limit in
-            Task {
-                try await Task.sleep(for: limit)
+        if let limit {
+            // A Dispatch timer, not a Task: it fires even when the cooperative pool is busy.
+            let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(max(0, nanoseconds)))) {
                 handoff.finish(.failure(.from(code: .timedOut, message: "gave up waiting after \(limit)", context: context)))
             }
         }
-        defer { timer?.cancel() }
         let result: Result<T, KafkaError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 handoff.wait(with: continuation)
