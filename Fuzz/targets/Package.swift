@@ -6,7 +6,8 @@ import PackageDescription
 // (Sources/FuzzHarness), which drives SharedOrders, SharedHTTP and SharedConfig through their
 // public API. A separate package so the sanitizer build has its own scratch path and never
 // touches the daemons' build. Build and run it with scripts/fuzz, which passes the sanitizer
-// flags (libFuzzer + ASan, and -parse-as-library: libFuzzer's main calls LLVMFuzzerTestOneInput).
+// flags (libFuzzer + ASan). Keep each target one file not named main.swift: SwiftPM then compiles
+// it -parse-as-library, so it has no main and libFuzzer's main calls LLVMFuzzerTestOneInput.
 // It lives in Fuzz/targets, not Fuzz/: SwiftPM names a package after its folder, and a checkout
 // folder called `fuzz` would then clash with a package folder called `Fuzz`.
 
