@@ -165,10 +165,11 @@ def copy_chart(dst: Path) -> Path:
 # ---------------------------------------------------------------------------------------------
 
 def contract_env_names() -> set[str]:
-    """Env var names of every config key in docs/CONTRACT.md (KAFKATRACE_ + upper, . -> _)."""
+    """Env var names of every config key in docs/configuration.md (KAFKATRACE_ + upper, . -> _):
+    its tables are generated from the key declarations (docs/CONTRACT.md points there)."""
     import re  # noqa: PLC0415
 
-    text = (REPO / "docs" / "CONTRACT.md").read_text()
+    text = (REPO / "docs" / "configuration.md").read_text()
     names: set[str] = set()
     for line in text.splitlines():
         if not line.startswith("| `"):

@@ -173,7 +173,7 @@ def test_env_names_follow_the_contract(rendered: Any) -> None:
             names = set(one(objs, "ConfigMap", comp)["data"])
             names |= {e["name"] for e in container(one(objs, "Deployment", comp)).get("env", [])}
             bad = sorted(n for n in names if n not in libpq and not is_contract_env(n, known))
-            assert bad == [], f"{variant}/{comp}: not in docs/CONTRACT.md: {bad}"
+            assert bad == [], f"{variant}/{comp}: not in docs/configuration.md: {bad}"
 
 
 def test_secrets_come_from_existing_secrets(rendered: Any) -> None:

@@ -25,9 +25,10 @@ def swift_sources() -> str:
 
 
 def default_shutdown_timeout_ms() -> int:
-    found = set(re.findall(r'"shutdown\.timeout_ms",[^)]*?defaultValue:\s*"(\d+)"', swift_sources(), re.S))
+    found = {int(n.replace("_", "")) for n in re.findall(
+        r'"shutdown\.timeout_ms",[^)]*?default(?:Value)?:\s*"?([\d_]+)', swift_sources(), re.S)}
     assert len(found) == 1, f"one default for shutdown.timeout_ms in Sources/, found {found}"
-    return int(found.pop())
+    return found.pop()
 
 
 def daemon_overshoot_seconds() -> int:
