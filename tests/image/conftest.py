@@ -23,6 +23,7 @@ import fcntl
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -76,8 +77,6 @@ def podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.C
 
 def documented_stop_timeout() -> int:
     """The `docker run --stop-timeout N` of docs/deployment.md (tests/deploy checks it agrees)."""
-    import re  # noqa: PLC0415
-
     found = set(re.findall(r"--stop-timeout (\d+)", (REPO / "docs" / "deployment.md").read_text()))
     assert len(found) == 1, f"docs/deployment.md should name one --stop-timeout, found {found}"
     return int(found.pop())
