@@ -1,5 +1,7 @@
+@testable import SharedCore
+@testable import SharedKafka
+@testable import TestSupport
 import Testing
-@testable import Shared
 
 /// Pauses across a rebalance: a partition paused (by the application, or internally because
 /// the buffer was full) when it is revoked comes back unpaused when it is assigned again.
@@ -11,17 +13,17 @@ import Testing
 /// second consumer joining while the buffer was full).
 @Suite struct KafkaConsumerPauseTests {
     private func value(_ message: KafkaMessage) -> Int {
-        Int(String(decoding: message.value, as: UTF8.self)) ?? -1
+        Int(String(decoding: message.value ?? [], as: UTF8.self)) ?? -1
     }
 
     private func produce(_ cluster: RDKafkaMockCluster, topic: String, count: Int) async throws {
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
-        defer { producer.close() }
         for index in 0..<count {
             try producer.send(topic: topic, key: nil, value: Array(String(index).utf8), id: UInt64(index))
         }
         #expect(await producer.flush(timeout: .seconds(20)) == 0)
+        await producer.close()
     }
 
     /// A second member joins (every partition is revoked: eager protocol) and, once the group
