@@ -48,7 +48,7 @@ _system = _system_fixtures()
 DevCluster, Postgres, http, wait_until = _system.DevCluster, _system.Postgres, _system.http, _system.wait_until
 
 KT_PODMAN = REPO / "scripts" / "kt-podman"
-CACHE = Path(os.environ.get("KAFKATRACE_CACHE", "/var/cache/kafkatrace"))
+CACHE = Path(os.environ.get("KAFKATRACE_CACHE_DIR", "/var/cache/kafkatrace"))
 IMAGE = "localhost/kafkatrace:image-test"
 BASE = "docker.io/library/debian:12-slim"
 SWIFT_MIRROR = os.environ.get("KAFKATRACE_SWIFT_MIRROR", "/opt/swift-packages")
