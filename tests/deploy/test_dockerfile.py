@@ -1,7 +1,8 @@
-"""Dockerfile, checked statically (no Docker engine here): hadolint, every apt package exists in
-Debian 12, every COPY source exists and is in the build context, build outputs match the
-package's products, runtime facts (user, ports, healthcheck, labels), and the healthcheck script
-itself against real local HTTP servers."""
+"""Dockerfile, checked statically (the image itself is built and run by tests/image): hadolint,
+every apt package exists in Debian 12, every COPY source exists and is in the build context, the
+build stage's files are a whole Swift package (`swift package describe` on exactly them), build
+outputs match the package's products, runtime facts (user, ports, healthcheck, labels), and the
+healthcheck script itself against real local HTTP servers, also with the daemon not PID 1."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import http.server
 import os
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,6 +164,54 @@ def test_copy_sources_exist_and_are_in_the_context() -> None:
     assert os.access(REPO / "deploy/docker/healthcheck.sh", os.X_OK)
 
 
+def build_stage_copies() -> list[tuple[str, str]]:
+    """(context path, path under WORKDIR) of every COPY from the context in the build stage."""
+    out: list[tuple[str, str]] = []
+    for ins, args in STAGES["build"]:
+        if ins == "COPY" and "--from=" not in args:
+            *srcs, dest = [w for w in shlex.split(args) if not w.startswith("--")]
+            for src in srcs:
+                target = os.path.normpath(os.path.join(dest, Path(src).name) if dest.endswith("/") else dest)
+                out.append((src, target))
+    return out
+
+
+def materialize_build_context(copies: list[tuple[str, str]], into: Path) -> None:
+    """The files the build stage gets: each COPY source minus what .dockerignore keeps out."""
+    for src, target in copies:
+        source = REPO / src
+        files = [source] if source.is_file() else [p for p in sorted(source.rglob("*")) if p.is_file()]
+        for f in files:
+            rel = f.relative_to(REPO).as_posix()
+            if dockerignore_excludes(rel):
+                continue
+            dest = into / target / f.relative_to(source) if source.is_dir() else into / target
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, dest)
+
+
+def swift_package_describe(directory: Path) -> subprocess.CompletedProcess[str]:
+    swift = require_tool("swift", "the Swift toolchain at /opt/swift/usr/bin")
+    return run([swift, "package", "describe", "--type", "json"], cwd=directory)
+
+
+def test_build_stage_gets_a_whole_swift_package(tmp_path: Path) -> None:
+    # SwiftPM loads every target of the manifest, test targets included, before building a product:
+    # a target folder left out of the context fails the image build ("overlapping sources").
+    materialize_build_context(build_stage_copies(), tmp_path)
+    res = swift_package_describe(tmp_path)
+    assert res.returncode == 0, f"the build stage's files are not a loadable package:\n{res.stderr[:2000]}"
+
+
+def test_package_check_catches_a_missing_target_folder(tmp_path: Path) -> None:
+    without_tests = [(s, t) for s, t in build_stage_copies() if s != "Tests"]
+    assert len(without_tests) < len(build_stage_copies()), "the build stage should COPY Tests"
+    materialize_build_context(without_tests, tmp_path)
+    res = swift_package_describe(tmp_path)
+    # "overlapping sources" (a test target's default path missing) or "invalid custom path"
+    assert res.returncode != 0 and "target" in res.stderr, res.stderr[:2000]
+
+
 def test_build_outputs_match_package_products() -> None:
     package = (REPO / "Package.swift").read_text()
     products = set(re.findall(r'\.executable\(name: "([^"]+)"', package))
@@ -236,3 +288,56 @@ def test_healthcheck_fails_when_nothing_listens() -> None:
     port = s.getsockname()[1]
     s.close()  # bound then closed: nothing listens there now
     assert healthcheck(port) != 0
+
+
+# The daemon as it runs in a container: its own PID namespace (PID 1 a shell standing in for the
+# init of `docker run --init`), its own network namespace (so ports 8080/8081 are free), and a
+# process named like the daemon (a symlink to the Python interpreter: comm = the name exec'd).
+FAKE_DAEMON = """
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(int(sys.argv[2]) if self.path == "/health" else 404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def healthcheck_beside(tmp_path: Path, name: str | None, port: int = 0, status: int = 200) -> subprocess.CompletedProcess[str]:
+    """Runs the healthcheck (no KAFKATRACE_HTTP_PORT) in fresh PID+network namespaces next to a
+    process called `name` answering /health with `status` on 127.0.0.1:`port`."""
+    require_tool("unshare", "util-linux")
+    require_tool("ip", "apt-get install iproute2")
+    daemon = ""
+    if name is not None:
+        exe = tmp_path / name
+        exe.symlink_to(os.path.realpath(sys.executable))
+        daemon = (f'"{exe}" -c "$FAKE_DAEMON" {port} {status} &\n'
+                  f"for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && break; sleep 0.05; done\n")
+    script = f"set -e\nip link set lo up\n{daemon}bash {REPO / 'deploy/docker/healthcheck.sh'}\n"
+    env = {"PATH": os.environ["PATH"], "FAKE_DAEMON": FAKE_DAEMON}
+    return run(["unshare", "--pid", "--fork", "--mount-proc", "--net", "bash", "-c", script], env=env, timeout=60)
+
+
+@pytest.mark.parametrize(("name", "port"), [("kafkatrace-consumer", 8081), ("kafkatrace-producer", 8080)])
+def test_healthcheck_finds_the_daemon_when_it_is_not_pid_1(tmp_path: Path, name: str, port: int) -> None:
+    res = healthcheck_beside(tmp_path, name, port)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_healthcheck_port_follows_the_daemon_name(tmp_path: Path) -> None:
+    res = healthcheck_beside(tmp_path, "kafkatrace-consumer", 8080)  # a consumer never serves on 8080
+    assert res.returncode != 0
+
+
+def test_healthcheck_fails_on_503_of_the_found_daemon(tmp_path: Path) -> None:
+    res = healthcheck_beside(tmp_path, "kafkatrace-consumer", 8081, status=503)
+    assert res.returncode != 0 and "HTTP/1.0 503" in res.stderr, res.stderr
+
+
+def test_healthcheck_fails_without_a_daemon(tmp_path: Path) -> None:
+    res = healthcheck_beside(tmp_path, None)
+    assert res.returncode != 0 and "no kafkatrace-producer or kafkatrace-consumer process" in res.stderr, res.stderr

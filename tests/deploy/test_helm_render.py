@@ -130,10 +130,11 @@ def test_component_toggles(rendered: Any) -> None:
     assert len(find(rendered["default"], "Deployment")) == 2
 
 
-@pytest.mark.parametrize(("timeout_ms", "pre_stop", "grace"), [(25000, 5, 30), (40000, 5, 45), (25500, 0, 26)])
+# grace = preStop + ceil(timeoutMs / 1000) + the 15 s stop margin (test_stop_timeouts.py).
+@pytest.mark.parametrize(("timeout_ms", "pre_stop", "grace"), [(25000, 5, 45), (40000, 5, 60), (25500, 0, 41)])
 def test_grace_period_matches_shutdown_timeout(helm_sdk: Any, timeout_ms: int, pre_stop: int, grace: int) -> None:
     objs = objects(render(helm_sdk, {"shutdown": {"timeoutMs": timeout_ms, "preStopSleepSeconds": pre_stop}}))
-    assert grace == math.ceil(timeout_ms / 1000) + pre_stop
+    assert grace == pre_stop + math.ceil(timeout_ms / 1000) + 15
     for comp in COMPONENTS:
         dep = one(objs, "Deployment", comp)
         assert dep["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == grace
@@ -142,10 +143,10 @@ def test_grace_period_matches_shutdown_timeout(helm_sdk: Any, timeout_ms: int, p
         assert one(objs, "ConfigMap", comp)["data"]["KAFKATRACE_SHUTDOWN_TIMEOUT_MS"] == str(timeout_ms)
 
 
-def test_default_grace_period_is_30s(rendered: Any) -> None:
+def test_default_grace_period_is_45s(rendered: Any) -> None:
     for comp in COMPONENTS:
         assert one(rendered["default"], "Deployment", comp)["spec"]["template"]["spec"][
-            "terminationGracePeriodSeconds"] == 30
+            "terminationGracePeriodSeconds"] == 45
 
 
 def _checksum(objs: list[dict[str, Any]], comp: str) -> str:
@@ -172,7 +173,7 @@ def test_env_names_follow_the_contract(rendered: Any) -> None:
             names = set(one(objs, "ConfigMap", comp)["data"])
             names |= {e["name"] for e in container(one(objs, "Deployment", comp)).get("env", [])}
             bad = sorted(n for n in names if n not in libpq and not is_contract_env(n, known))
-            assert bad == [], f"{variant}/{comp}: not in docs/CONTRACT.md: {bad}"
+            assert bad == [], f"{variant}/{comp}: not in docs/configuration.md: {bad}"
 
 
 def test_secrets_come_from_existing_secrets(rendered: Any) -> None:

@@ -172,7 +172,7 @@ def test_env_files_use_contract_names(comp: str) -> None:
     known = contract_env_names()
     env = read_env(ENV_FILES[comp], include_commented=True)
     bad = sorted(k for k in env if k != "PGSSLROOTCERT" and not is_contract_env(k, known))
-    assert bad == [], f"{ENV_FILES[comp].name}: not in docs/CONTRACT.md: {bad}"
+    assert bad == [], f"{ENV_FILES[comp].name}: not in docs/configuration.md: {bad}"
     active = read_env(ENV_FILES[comp])
     assert active["KAFKATRACE_HTTP_PORT"] == {"producer": "8080", "consumer": "8081"}[comp]
     if comp == "consumer":

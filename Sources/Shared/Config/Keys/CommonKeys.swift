@@ -45,7 +45,7 @@ enum CommonKeys {
         summary: "librdkafka statistics.interval.ms (feeds the kafka metrics).")
     static let shutdownTimeoutMs = ConfigKey.integer(
         "shutdown.timeout_ms", scope: .common, default: 25_000, range: 1000...3_600_000,
-        summary: "Graceful shutdown budget (below Helm's 30 s and systemd's 40 s).")
+        summary: "Graceful shutdown budget; supervisors wait 15 s more (docs/deployment.md: Stop timeouts).")
 
     /// In `--help` and docs order.
     public static let all: [AnyConfigKey] = [

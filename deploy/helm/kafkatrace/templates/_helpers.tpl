@@ -69,10 +69,17 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
-{{/* terminationGracePeriodSeconds = ceil(shutdown.timeoutMs / 1000) + preStopSleepSeconds. */}}
+{{/*
+terminationGracePeriodSeconds = preStopSleepSeconds + ceil(shutdown.timeoutMs / 1000) + stop margin.
+The stop margin is the same 15 s that systemd's TimeoutStopSec and `docker run --stop-timeout` add
+to shutdown.timeout_ms (docs/deployment.md "Stop timeouts"): the daemon may take up to 3 s past its
+own bound before it exits. tests/deploy/test_stop_timeouts.py keeps the three in step.
+*/}}
+{{- define "kafkatrace.stopMarginSeconds" -}}15{{- end }}
 {{- define "kafkatrace.gracePeriodSeconds" -}}
 {{- $ms := int .Values.shutdown.timeoutMs }}
-{{- add (div (add $ms 999) 1000) (int .Values.shutdown.preStopSleepSeconds) }}
+{{- $stop := add (div (add $ms 999) 1000) (int (include "kafkatrace.stopMarginSeconds" .)) }}
+{{- add $stop (int .Values.shutdown.preStopSleepSeconds) }}
 {{- end }}
 
 {{/* Components in a fixed order, for range. */}}
