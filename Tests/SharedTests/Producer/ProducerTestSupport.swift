@@ -46,11 +46,10 @@ struct ProducerFixture {
     /// Keeps the cluster and the producer alive on a Dispatch thread for a moment, so their
     /// `deinit` (blocking `rd_kafka_destroy`, `rd_kafka_mock_cluster_destroy`) runs there once
     /// the test has dropped its references, not on the Swift cooperative pool where it would
-    /// stall every test running in parallel. Call it in a `defer`.
+    /// stall every test running in parallel. Call it in a `defer`. The test process waits for
+    /// these releases before it exits (`PendingReleases`).
     func releaseOffPool() {
-        let cluster = cluster
-        let publisher = publisher
-        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { withExtendedLifetime((cluster, publisher)) {} }
+        PendingReleases.hold((cluster, publisher), for: .seconds(1))
     }
 
     /// Reads `count` messages of the topic back with a fresh consumer group.
@@ -66,6 +65,33 @@ struct ProducerFixture {
     /// The metric's value in the registry's exposition (sum over samples matching `labels`).
     func metric(_ name: String, _ labels: [String: String] = [:]) -> Double {
         ProducerTestSupport.metric(registry, name, labels)
+    }
+}
+
+/// Objects whose last reference is dropped on a Dispatch thread after a delay, and an exit
+/// handler that waits for those drops. Without it the test process could exit while a
+/// `rd_kafka_destroy` was joining librdkafka's threads (ThreadSanitizer: "thread leak" of a
+/// finished `rdk:broker` thread), or before it began.
+enum PendingReleases {
+    private final class Held: @unchecked Sendable {  // written once on the Dispatch thread
+        var objects: Any?
+        init(_ objects: Any) { self.objects = objects }
+    }
+
+    private static let group = DispatchGroup()
+    private static let waitAtExit: Void = {
+        atexit { _ = PendingReleases.group.wait(timeout: .now() + 60) }
+    }()
+
+    static func hold(_ objects: Any, for delay: Duration) {
+        _ = waitAtExit
+        let held = Held(objects)
+        group.enter()
+        let ms = Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(ms)) {
+            held.objects = nil  // the deinits run here
+            group.leave()
+        }
     }
 }
 
