@@ -48,7 +48,8 @@ import Testing
             let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("lag", partitions: 2)
             let checker = try await ConsumerTestSupport.migratedClient(pg, label: "checker")
             let harness = try await ConsumerTestSupport.startPipeline(cluster: cluster, pg: pg, topic: topic, group: "g-\(topic)")
-            let monitor = LagMonitor(pipeline: harness.pipeline, metrics: harness.metrics, logger: ConsumerTestSupport.logger)
+            let monitor = LagMonitor(
+                pipeline: harness.pipeline, metrics: harness.metrics, stallAfter: .seconds(60), logger: ConsumerTestSupport.logger)
             try await ConsumerTestSupport.produce(cluster, topic: topic, orders: try ConsumerTestSupport.orders(20, instance: "LAGA"))
             let drained = await Self.sample(monitor, harness, checker, topic: topic) { $0.rows == 20 }
             #expect(drained.rows == 20)
