@@ -50,7 +50,8 @@ final class NotifySocketStub: Sendable {
     func receive(timeoutMs: Int32 = 30_000) async -> String? {
         let fd = fd
         return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            // A queue of its own: DispatchQueue.global() threads are the cooperative pool's on Linux.
+            DispatchQueue(label: "test.notify.receive").async {
                 var pollFD = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 guard poll(&pollFD, 1, timeoutMs) == 1 else { return continuation.resume(returning: nil) }
                 var buffer = [UInt8](repeating: 0, count: 4096)

@@ -23,7 +23,9 @@ enum PendingReleases {
         let held = Held(objects)
         group.enter()
         let ms = Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(ms)) {
+        // A queue of its own: the deinits block, and DispatchQueue.global() threads are the
+        // cooperative pool's on Linux.
+        DispatchQueue(label: "test.pending-release").asyncAfter(deadline: .now() + .milliseconds(ms)) {
             held.objects = nil  // the deinits run here
             group.leave()
         }

@@ -11,10 +11,10 @@ import Synchronization
 /// stuck in librdkafka.
 ///
 /// Each call runs on a serial queue of its own, and the timers on another one: serial queues run
-/// on libdispatch's overcommit threads, added as needed, whereas a concurrent queue shares a
-/// pool as wide as the CPU count (2 here), so two calls stuck in librdkafka held back every
-/// later call and every `waitingAtMost` timer queued behind them (a 300 ms bound fired after
-/// 27 s in a loaded test run).
+/// on libdispatch's overcommit threads, added as needed, whereas a concurrent queue shares the
+/// global pool as wide as the CPU count (2 here), which on Linux is also Swift's cooperative
+/// pool: calls stuck in librdkafka there held back every later call, every `waitingAtMost`
+/// timer and every task in the process.
 enum KafkaBlocking {
     private static let timers = DispatchQueue(label: "kafkatrace.kafka.blocking.timers")
 
