@@ -44,10 +44,14 @@ final class NotifySocketStub: Sendable {
     }
 
     /// The next datagram, or nil when none arrives within `timeoutMs`. Waits off the cooperative pool.
-    func receive(timeoutMs: Int32 = 5000) async -> String? {
+    /// The default is only a safety net for a broken test (a starved runner under ThreadSanitizer
+    /// on a loaded machine took over 5 s to send its first datagram); tests that expect silence
+    /// pass their own short timeout.
+    func receive(timeoutMs: Int32 = 30_000) async -> String? {
         let fd = fd
         return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            // A queue of its own: DispatchQueue.global() threads are the cooperative pool's on Linux.
+            DispatchQueue(label: "test.notify.receive").async {
                 var pollFD = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 guard poll(&pollFD, 1, timeoutMs) == 1 else { return continuation.resume(returning: nil) }
                 var buffer = [UInt8](repeating: 0, count: 4096)
@@ -58,7 +62,7 @@ final class NotifySocketStub: Sendable {
     }
 
     /// Datagrams until one equals `wanted` (returned: everything received, `wanted` last), or nil on timeout.
-    func receive(until wanted: String, timeoutMs: Int32 = 5000) async -> [String]? {
+    func receive(until wanted: String, timeoutMs: Int32 = 30_000) async -> [String]? {
         var seen: [String] = []
         while let datagram = await receive(timeoutMs: timeoutMs) {
             seen.append(datagram)

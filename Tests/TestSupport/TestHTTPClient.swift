@@ -28,7 +28,9 @@ struct TestResponse: Sendable {
     var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// A blocking HTTP/1.1 test client on 127.0.0.1 with a 5 s receive timeout.
+/// A blocking HTTP/1.1 test client on 127.0.0.1 with a 30 s receive timeout: a safety net for
+/// a broken test, not a speed check (under ThreadSanitizer on a loaded machine a server answer
+/// took over 5 s).
 /// Not thread-safe; use from one `offPool` block at a time.
 final class TestHTTPClient: @unchecked Sendable {
     let fd: Int32
@@ -37,7 +39,7 @@ final class TestHTTPClient: @unchecked Sendable {
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestClientError(description: "socket failed: errno \(errno)") }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

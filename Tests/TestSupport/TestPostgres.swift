@@ -38,7 +38,7 @@ final class TestPostgres: Sendable {
 
     /// initdb + start + CREATE DATABASE.
     static func create() async throws -> TestPostgres {
-        sweepStaleDirectories()
+        await offPool { sweepStaleDirectories() }
         let directory = try makeTemporaryDirectory()
         do {
             try await runChecked(bin("initdb"), [
@@ -83,7 +83,7 @@ final class TestPostgres: Sendable {
             }
             throw lastError ?? TestPostgresError(message: "could not start PostgreSQL")
         } catch {
-            try? FileManager.default.removeItem(atPath: directory)
+            await offPool { try? FileManager.default.removeItem(atPath: directory) }
             throw error
         }
     }
@@ -109,7 +109,19 @@ final class TestPostgres: Sendable {
                 "-D", dataDirectory, "-w", "-t", "30", "-m", "immediate", "stop",
             ], asServerUser: true, logDirectory: directory)
         }
-        try? FileManager.default.removeItem(atPath: directory)
+        await Self.offPool { [directory] in try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    /// Runs blocking file-system work (a data dir is ~1,000 files) on a serial queue of its own:
+    /// on the cooperative pool two deletions stalled every async test in the process for
+    /// seconds (seen with gdb: both pool threads in `unlink` under `destroy()`).
+    private static func offPool(_ work: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { continuation in
+            DispatchQueue(label: "test.postgres.files").async {
+                work()
+                continuation.resume()
+            }
+        }
     }
 
     // MARK: Processes
@@ -133,8 +145,10 @@ final class TestPostgres: Sendable {
         }
     }
 
-    /// Runs a command with `posix_spawn` and reaps it with a blocking `waitpid` on a
-    /// Dispatch thread (not the cooperative pool). Foundation's `Process` is not used: under
+    /// Runs a command with `posix_spawn` and reaps it with a blocking `waitpid` on a serial
+    /// Dispatch queue of its own. Not `DispatchQueue.global()`: on Linux Swift's cooperative pool
+    /// runs on those same threads (as many as CPUs), so two `initdb`s waited for there stalled
+    /// every async test in the process for their whole run. Foundation's `Process` is not used: under
     /// the test runner its termination handler sometimes never fires (children stay zombies).
     private static func run(
         _ executable: String, _ arguments: [String], asServerUser: Bool, logDirectory: String
@@ -166,7 +180,7 @@ final class TestPostgres: Sendable {
         }
         let child = pid
         let status: Int32 = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            DispatchQueue(label: "test.postgres.waitpid").async {
                 var raw: Int32 = 0
                 while waitpid(child, &raw, 0) < 0 && errno == EINTR {}
                 // WIFEXITED ? WEXITSTATUS : 128 + signal

@@ -71,7 +71,9 @@ final class OrderGeneratorService: Service, Sendable {
     /// Runs the pacing loop; returns true when it stopped at `limit`.
     private func generate() async throws -> Bool {
         var pacer = try RatePacer(rate: rate, jitter: jitter, burst: burst, start: .now)
-        var rng = SystemRandomNumberGenerator()
+        // Not SystemRandomNumberGenerator: a zero-sized generator captured by the async closure
+        // below and passed inout crashes ThreadSanitizer's runtime (swiftlang/swift#66099).
+        var rng = SplitMix64()
         let metrics = publisher.metrics
         var count = 0
         let limit = limit ?? Int.max

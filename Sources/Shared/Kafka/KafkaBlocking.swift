@@ -9,8 +9,14 @@ import Synchronization
 /// runs to its end on its thread (a C call cannot be interrupted), holding its own references,
 /// so the handle is not destroyed under it. A service that is cancelled at shutdown is never
 /// stuck in librdkafka.
+///
+/// Each call runs on a serial queue of its own, and the timers on another one: serial queues run
+/// on libdispatch's overcommit threads, added as needed, whereas a concurrent queue shares the
+/// global pool as wide as the CPU count (2 here), which on Linux is also Swift's cooperative
+/// pool: calls stuck in librdkafka there held back every later call, every `waitingAtMost`
+/// timer and every task in the process.
 enum KafkaBlocking {
-    private static let queue = DispatchQueue(label: "kafkatrace.kafka.blocking", attributes: .concurrent)
+    private static let timers = DispatchQueue(label: "kafkatrace.kafka.blocking.timers")
 
     static func run<T: Sendable>(
         _ context: String, waitingAtMost limit: Duration? = nil, _ body: @escaping @Sendable () throws(KafkaError) -> T
@@ -19,14 +25,14 @@ enum KafkaBlocking {
         if let limit {
             // A Dispatch timer, not a Task: it fires even when the cooperative pool is busy.
             let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
-            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(max(0, nanoseconds)))) {
+            timers.asyncAfter(deadline: .now() + .nanoseconds(Int(max(0, nanoseconds)))) {
                 handoff.finish(.failure(.from(code: .timedOut, message: "gave up waiting after \(limit)", context: context)))
             }
         }
         let result: Result<T, KafkaError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 handoff.wait(with: continuation)
-                queue.async {
+                DispatchQueue(label: "kafkatrace.kafka.blocking").async {
                     do throws(KafkaError) {
                         handoff.finish(.success(try body()))
                     } catch {

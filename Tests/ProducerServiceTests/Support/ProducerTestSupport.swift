@@ -49,11 +49,10 @@ struct ProducerFixture {
     /// Keeps the cluster and the producer alive on a Dispatch thread for a moment, so their
     /// `deinit` (blocking `rd_kafka_destroy`, `rd_kafka_mock_cluster_destroy`) runs there once
     /// the test has dropped its references, not on the Swift cooperative pool where it would
-    /// stall every test running in parallel. Call it in a `defer`.
+    /// stall every test running in parallel. Call it in a `defer`. The test process waits for
+    /// these releases before it exits (`PendingReleases`).
     func releaseOffPool() {
-        let cluster = cluster
-        let publisher = publisher
-        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { withExtendedLifetime((cluster, publisher)) {} }
+        PendingReleases.hold((cluster, publisher), for: .seconds(1))
     }
 
     /// Reads `count` messages of the topic back with a fresh consumer group.

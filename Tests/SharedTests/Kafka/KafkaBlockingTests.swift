@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Testing
 @testable import SharedKafka
 @testable import TestSupport
@@ -84,5 +85,41 @@ import Testing
             return
         }
         #expect(waited < .milliseconds(900))
+    }
+
+    /// Calls stuck in librdkafka, many more of them than there are CPUs, hold back neither a later
+    /// call nor a caller's time limit (a concurrent Dispatch queue would: its pool is as wide as
+    /// the CPU count).
+    @Test func stuckCallsDelayNeitherOtherCallsNorTimeLimits() async throws {
+        let stuck = ProcessInfo.processInfo.activeProcessorCount + 16
+        let released = DispatchSemaphore(value: 0)
+        let running = Collector<Int>()
+        for index in 0..<stuck {
+            Task {
+                _ = try? await KafkaBlocking.run("stuck \(index)") { () throws(KafkaError) in
+                    running.append(index)
+                    released.wait()
+                }
+            }
+        }
+        let releaseAll = { @Sendable in for _ in 0...stuck { released.signal() } }  // the stuck calls and the bounded one
+        defer { releaseAll() }
+        // Should the calls below be held back after all, this ends the test (failing) instead of hanging it.
+        DispatchQueue(label: "test.release").asyncAfter(deadline: .now() + 15, execute: releaseAll)
+        // Every stuck call got a thread of its own.
+        #expect(await running.wait(timeout: .seconds(20)) { $0.count == stuck })
+
+        let start = ContinuousClock.now
+        #expect(try await KafkaBlocking.run("quick") { () throws(KafkaError) in 7 } == 7)
+        do {
+            _ = try await KafkaBlocking.run("bounded", waitingAtMost: .milliseconds(200)) { () throws(KafkaError) in
+                released.wait()
+            }
+            Issue.record("expected a timeout")
+        } catch {
+            #expect(error.code == .timedOut)
+        }
+        // Seconds of room for a loaded machine; the stuck calls would hold both forever.
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 }

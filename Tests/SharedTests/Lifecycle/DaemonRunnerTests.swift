@@ -39,6 +39,8 @@ extension SystemdEnvironmentSuite {
                 logger: logger, shutdownTimeout: .seconds(10), gracefulShutdownSignals: [],
                 readinessPollInterval: .milliseconds(10), isAlive: { true })
             let run = Task { await runner.run() }
+            // A failed expectation below must not leave the runner pinging the next test's socket.
+            defer { run.cancel() }
 
             let starting = try #require(await socket.receive(until: "STATUS=not ready: kafka (pending: not reported yet)"))
             #expect(!starting.contains("READY=1\nSTATUS=ready"))
