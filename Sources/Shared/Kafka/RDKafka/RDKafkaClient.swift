@@ -36,6 +36,7 @@ final class RDKafkaClient: @unchecked Sendable {
         }
         let box = Unmanaged.passRetained(callbacks)
         callbacks.install(on: conf, isConsumer: kind == .consumer)
+        RDKafkaLog.install(on: conf)
         rd_kafka_conf_set_opaque(conf, box.toOpaque())
         // rd_kafka_new frees the conf only on success.
         guard let handle = rd_kafka_new(kind.raw, conf, &errorBuffer, errorBuffer.count) else {
