@@ -1,6 +1,7 @@
 """The whole pipeline for soak and fault runs: a throwaway PostgreSQL, the Kafka dev cluster,
-one consumer and one producer, from KAFKATRACE_BIN_DIR (or .build/debug), plus the ledger
-that says whether every order the producer got acknowledged reached the table exactly once.
+one consumer and one producer (plus, for a while, a second consumer of the same group: the
+"joiner"), from KAFKATRACE_BIN_DIR (or .build/debug), plus the ledger that says whether every
+order the producer got acknowledged reached the table exactly once.
 
 Used by scripts/soak, scripts/faults and tests/system/test_faults_fast.py. Everything binds to
 127.0.0.1 on ephemeral ports; `Pipeline.close()` stops all it started, also after a failure."""
@@ -15,6 +16,8 @@ import time
 from conftest import Daemon, DevCluster, Postgres, metric_value, wait_until
 
 TOPIC = "food-orders"
+# The consumers' group session timeout in these runs; the broker-pause fault outlasts it.
+SESSION_TIMEOUT_MS = 6000
 
 
 class Pipeline:
@@ -30,10 +33,12 @@ class Pipeline:
         self.devcluster = None
         self.consumer = None
         self.producer = None
-        self.incarnations = {"producer": 0, "consumer": 0}
+        self.joiner = None
+        self.incarnations = {"producer": 0, "consumer": 0, "joiner": 0}
         # Per producer incarnation, the last delivered count seen on /metrics (a lower bound of
         # what it delivered; the flush line gives the exact count on a clean stop).
         self.producer_delivered = []
+        self.log_offsets = {}
         try:
             self.pg = Postgres()
             self.devcluster = DevCluster(self.log_dir)
@@ -48,7 +53,7 @@ class Pipeline:
             "KAFKATRACE_KAFKA_BROKERS": self.devcluster.brokers,
             "KAFKATRACE_POSTGRES_URL": self.pg.url,
             "KAFKATRACE_POSTGRES_SSLMODE": "disable",
-            "KAFKATRACE_KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "KAFKATRACE_KAFKA_SESSION_TIMEOUT_MS": str(SESSION_TIMEOUT_MS),
             "KAFKATRACE_CONSUMER_BREAKER_RESET_MS": "500",
             "KAFKATRACE_KAFKA_STATISTICS_INTERVAL_MS": "1000",
             "KAFKATRACE_SHUTDOWN_TIMEOUT_MS": "10000",
@@ -74,6 +79,20 @@ class Pipeline:
         self.consumer = Daemon(f"consumer{n}", "kafkatrace-consumer", self.consumer_env(), self.log_dir, port=port)
         self.consumer.wait_healthy(timeout=60)
         return self.consumer
+
+    def start_joiner(self):
+        """A second consumer of the same group (the main one keeps running)."""
+        n = self.incarnations["joiner"]
+        self.incarnations["joiner"] += 1
+        self.joiner = Daemon(f"joiner{n}", "kafkatrace-consumer", self.consumer_env(), self.log_dir)
+        self.joiner.wait_healthy(timeout=60)
+        return self.joiner
+
+    def stop_joiner(self):
+        """SIGTERM: the joiner finishes its batch, commits and leaves the group; its exit code."""
+        code = self.joiner.stop(timeout=40)
+        self.joiner = None
+        return code
 
     def start_producer(self, port=None):
         n = self.incarnations["producer"]
@@ -119,15 +138,53 @@ class Pipeline:
         daemon = getattr(self, kind)
         return metric_value(daemon.metrics(), name, labels)
 
-    def rss_kb(self, kind):
+    def pid(self, kind):
+        """The running daemon's pid, or None."""
         daemon = getattr(self, kind)
         if daemon is None or daemon.proc.poll() is not None:
             return None
-        with open(f"/proc/{daemon.proc.pid}/status") as f:
+        return daemon.proc.pid
+
+    def rss_kb(self, kind):
+        pid = self.pid(kind)
+        if pid is None:
+            return None
+        with open(f"/proc/{pid}/status") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
         return None
+
+    def open_fds(self, kind):
+        pid = self.pid(kind)
+        return None if pid is None else len(os.listdir(f"/proc/{pid}/fd"))
+
+    def pause_devcluster(self):
+        """SIGSTOP: every mock broker, the coordinator and the proxy freeze (sockets stay open)."""
+        self.devcluster.signal(signal.SIGSTOP)
+
+    def resume_devcluster(self):
+        self.devcluster.signal(signal.SIGCONT)
+
+    def raw_log_lines(self, limit=20):
+        """Lines in the daemons' logs (stdout + stderr) that are not JSON, written since the last
+        call: every line a daemon prints must be one JSON object, also the C libraries' ones."""
+        found = []
+        for path in sorted(self.log_dir.glob("*.log")):
+            if not path.name.startswith(("producer", "consumer", "joiner")):
+                continue
+            start = self.log_offsets.get(path.name, 0)
+            with open(path, "rb") as f:
+                f.seek(start)
+                data = f.read()
+            complete = data[:data.rfind(b"\n") + 1]
+            self.log_offsets[path.name] = start + len(complete)
+            for line in complete.splitlines():
+                try:
+                    json.loads(line)
+                except ValueError:
+                    found.append(f"{path.name}: {line[:300].decode(errors='replace')}")
+        return found[:limit]
 
     # --- the ledger --------------------------------------------------------------------------
 
@@ -200,7 +257,9 @@ class Pipeline:
     # --- cleanup -----------------------------------------------------------------------------
 
     def close(self):
-        for kind in ("producer", "consumer"):
+        if self.devcluster is not None:
+            self.devcluster.signal(signal.SIGCONT)  # a run interrupted during broker-pause
+        for kind in ("producer", "joiner", "consumer"):
             daemon = getattr(self, kind, None)
             if daemon is not None:
                 try:
