@@ -57,8 +57,14 @@ extension KafkaConsumer {
                 for partition in event.partitions { s.handedOffsets[partition] = nil }
                 return s.isInternallyPaused
             }
-            if pauseNew {
-                do throws(KafkaError) { try client.pause(event.partitions) } catch { reportError(error) }
+            // Set the fetch state of every new partition both ways: librdkafka 2.0.2 keeps an
+            // application pause on its partition object across unassign and re-assign (it resets
+            // only its own library pause), so a partition paused when it was revoked would come
+            // back paused while `assignment` counts it as fetching, and nothing would resume it.
+            do throws(KafkaError) {
+                if pauseNew { try client.pause(event.partitions) } else { try client.resume(event.partitions) }
+            } catch {
+                reportError(error)
             }
             onRebalanceEvent(event)
         case .revoke, .lost:
