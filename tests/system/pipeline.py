@@ -9,6 +9,7 @@ Used by scripts/soak, scripts/faults and tests/system/test_faults_fast.py. Every
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import time
@@ -16,6 +17,7 @@ import time
 from conftest import Daemon, DevCluster, Postgres, metric_value, wait_until
 
 TOPIC = "food-orders"
+PARTITIONS = 6
 # The consumers' group session timeout in these runs; the broker-pause fault outlasts it.
 SESSION_TIMEOUT_MS = 6000
 
@@ -205,6 +207,18 @@ class Pipeline:
             records.append((order_id, int(partition), int(offset)))
         return records
 
+    def topic_high_watermarks(self):
+        """Sum of the partitions' high watermarks: every message ever appended. The dev cluster
+        drops a partition's oldest messages past ~5 MiB (librdkafka's mock); the watermark stays."""
+        argv = ["kcat", "-Q", "-b", self.devcluster.brokers]
+        for partition in range(PARTITIONS):
+            argv += ["-t", f"{TOPIC}:{partition}:-1"]
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True).stdout
+        offsets = [int(m) for m in re.findall(r"offset (\d+)", out)]
+        if len(offsets) != PARTITIONS:
+            raise RuntimeError(f"kcat -Q gave {len(offsets)} of {PARTITIONS} watermarks: {out!r}")
+        return sum(offsets)
+
     def topic_order_ids(self):
         """Every order_id in the topic (duplicates kept)."""
         return [r[0] for r in self.topic_records()]
@@ -243,6 +257,8 @@ class Pipeline:
         missing_in_topic = max(0, acknowledged - len(topic_set))
         lost_examples = sorted((p, o, i) for i, p, o in records if i not in row_set)[:20]
         return {
+            # > 0 when the dev cluster dropped old messages: then this ledger cannot see them all.
+            "topic_truncated": self.topic_high_watermarks() - len(topic),
             "lost_examples": [f"p{p}@{o}:{i}" for p, o, i in lost_examples],
             "acknowledged": acknowledged,
             "topic_messages": len(topic),
