@@ -1,4 +1,4 @@
-import Shared
+import SharedKafka
 
 /// One fault-script command for the mock cluster, parsed from a text line.
 enum ControlCommand: Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import SharedKafka
 
 #if canImport(Glibc)
     import Glibc

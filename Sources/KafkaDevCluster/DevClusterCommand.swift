@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import Shared
+import SharedKafka
 
 #if canImport(Glibc)
     import Glibc

@@ -5,7 +5,7 @@
 /// (`--kafka-create-topics`). Unknown flags and bare arguments are errors.
 public struct CommandLineOptions: Sendable, Equatable {
     /// `--config FILE`: a YAML (`.yaml`/`.yml`) or JSON (`.json`) file.
-    public var configFile: String?
+    var configFile: String?
     /// `--check-config`: print the effective configuration and exit.
     public var isCheckConfig = false
     /// `--version`: print the version and exit.
@@ -26,14 +26,14 @@ public struct CommandLineOptions: Sendable, Equatable {
     public init() {}
 
     /// The non-configuration flags `service` accepts.
-    public static func controlFlags(for service: DaemonKind) -> [String] {
+    static func controlFlags(for service: DaemonKind) -> [String] {
         var flags = ["--config", "--check-config", "--version", "--help"]
         if service == .consumer { flags.append("--migrate-only") }
         return flags
     }
 
     /// Every flag `service` accepts, control flags first.
-    public static func validFlags(for service: DaemonKind) -> [String] {
+    static func validFlags(for service: DaemonKind) -> [String] {
         controlFlags(for: service) + ConfigCatalog.keys(for: service).map(\.flagName)
     }
 
@@ -79,7 +79,7 @@ public struct CommandLineOptions: Sendable, Equatable {
                         flag: name, suggestion: ConfigSuggestion.closest(to: name, in: valid), validFlags: valid)
                 }
                 let value: String
-                if ConfigParsing.isBooleanKey(spec), inlineValue == nil {
+                if spec.isBoolean, inlineValue == nil {
                     // `--kafka-create-topics` alone means true; a following boolean word is its value.
                     if index < args.count, ConfigParsing.parseBool(args[index]) != nil {
                         value = args[index]

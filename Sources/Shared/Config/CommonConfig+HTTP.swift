@@ -1,3 +1,5 @@
+import SharedHTTP
+
 extension CommonConfig.HTTP {
     /// The HTTP server settings these `http.*` keys describe; `shutdownTimeout` is how long a
     /// graceful stop may wait for in-flight requests.

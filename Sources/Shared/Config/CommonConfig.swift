@@ -1,6 +1,7 @@
 import Logging
+import SharedLogging
 
-/// The keys both daemons read (docs/CONTRACT.md "Common").
+/// The keys both daemons read (docs/configuration.md "Common").
 public struct CommonConfig: Sendable, Equatable {
     /// `http.*`
     public struct HTTP: Sendable, Equatable {
@@ -8,8 +9,8 @@ public struct CommonConfig: Sendable, Equatable {
         public var port: Int
         public var maxConnections: Int
         public var maxBodyBytes: Int
-        public var idleTimeoutMs: Int
-        public var requestTimeoutMs: Int
+        var idleTimeoutMs: Int
+        var requestTimeoutMs: Int
 
         public var idleTimeout: Duration { .milliseconds(idleTimeoutMs) }
         public var requestTimeout: Duration { .milliseconds(requestTimeoutMs) }
@@ -26,11 +27,11 @@ public struct CommonConfig: Sendable, Equatable {
         /// Comma-separated `host:port` list (librdkafka `bootstrap.servers`).
         public var brokers: String
         public var topic: String
-        public var securityProtocol: KafkaSecurityProtocol
-        public var saslMechanism: KafkaSASLMechanism?
-        public var saslUsername: String?
+        var securityProtocol: KafkaSecurityProtocol
+        var saslMechanism: KafkaSASLMechanism?
+        var saslUsername: String?
         /// Secret.
-        public var saslPassword: String?
+        var saslPassword: String?
         /// librdkafka `statistics.interval.ms`; 0 = off.
         public var statisticsIntervalMs: Int
         /// librdkafka properties passed through verbatim (`KAFKATRACE_KAFKA_<property>`,
@@ -42,36 +43,33 @@ public struct CommonConfig: Sendable, Equatable {
     public var log: Log
     public var kafka: Kafka
     /// `shutdown.timeout_ms`
-    public var shutdownTimeoutMs: Int
+    var shutdownTimeoutMs: Int
 
     public var shutdownTimeout: Duration { .milliseconds(shutdownTimeoutMs) }
 
     /// librdkafka pass-through properties (same as `kafka.passthrough`).
     public var kafkaPassthrough: [String: String] { kafka.passthrough }
 
-    static func read(_ r: inout ConfigResolver) throws(ConfigError) -> CommonConfig {
+    /// Reads the ``CommonKeys``.
+    public static func read(_ r: inout ConfigResolver) throws(ConfigError) -> CommonConfig {
         let http = HTTP(
-            host: try r.string("http.host", valid: ConfigParsing.isIPLiteral),
-            port: try r.int("http.port", 0...65535),
-            maxConnections: try r.int("http.max_connections", 1...65535),
-            maxBodyBytes: try r.int("http.max_body_bytes", 1...67_108_864),
-            idleTimeoutMs: try r.int("http.idle_timeout_ms", 100...Int(Int32.max)),
-            requestTimeoutMs: try r.int("http.request_timeout_ms", 100...Int(Int32.max)))
-        let log = Log(level: try r.choice("log.level"), format: try r.choice("log.format"))
+            host: try r.read(CommonKeys.httpHost),
+            port: try r.read(CommonKeys.httpPort),
+            maxConnections: try r.read(CommonKeys.httpMaxConnections),
+            maxBodyBytes: try r.read(CommonKeys.httpMaxBodyBytes),
+            idleTimeoutMs: try r.read(CommonKeys.httpIdleTimeoutMs),
+            requestTimeoutMs: try r.read(CommonKeys.httpRequestTimeoutMs))
+        let log = Log(level: try r.read(CommonKeys.logLevel), format: try r.read(CommonKeys.logFormat))
         let kafka = Kafka(
-            brokers: try r.value("kafka.brokers", parse: ConfigParsing.parseBrokers),
-            topic: try r.string("kafka.topic", valid: ConfigParsing.isTopicName),
-            securityProtocol: try r.choice("kafka.security_protocol"),
-            saslMechanism: try r.optionalValue("kafka.sasl_mechanism", display: \.rawValue) {
-                KafkaSASLMechanism(configText: $0)
-            },
-            saslUsername: try r.optionalValue("kafka.sasl_username") { $0 },
-            saslPassword: try r.optionalValue("kafka.sasl_password") { $0 },
-            statisticsIntervalMs: try r.value("kafka.statistics_interval_ms") { text in
-                ConfigParsing.parseInt(text, in: 0...86_400_000).flatMap { $0 == 0 || $0 >= 100 ? $0 : nil }
-            },
+            brokers: try r.read(CommonKeys.kafkaBrokers),
+            topic: try r.read(CommonKeys.kafkaTopic),
+            securityProtocol: try r.read(CommonKeys.kafkaSecurityProtocol),
+            saslMechanism: try r.readOptional(CommonKeys.kafkaSASLMechanism),
+            saslUsername: try r.readOptional(CommonKeys.kafkaSASLUsername),
+            saslPassword: try r.readOptional(CommonKeys.kafkaSASLPassword),
+            statisticsIntervalMs: try r.read(CommonKeys.kafkaStatisticsIntervalMs),
             passthrough: [:])
-        let shutdownTimeoutMs = try r.int("shutdown.timeout_ms", 1000...3_600_000)
+        let shutdownTimeoutMs = try r.read(CommonKeys.shutdownTimeoutMs)
         try checkSASL(kafka)
         return CommonConfig(http: http, log: log, kafka: kafka, shutdownTimeoutMs: shutdownTimeoutMs)
     }
@@ -79,10 +77,11 @@ public struct CommonConfig: Sendable, Equatable {
     /// SASL protocols need mechanism, user name and password; the others must not carry them.
     private static func checkSASL(_ kafka: Kafka) throws(ConfigError) {
         let given = [
-            ("kafka.sasl_mechanism", kafka.saslMechanism != nil), ("kafka.sasl_username", kafka.saslUsername != nil),
-            ("kafka.sasl_password", kafka.saslPassword != nil),
+            (CommonKeys.kafkaSASLMechanism.name, kafka.saslMechanism != nil),
+            (CommonKeys.kafkaSASLUsername.name, kafka.saslUsername != nil),
+            (CommonKeys.kafkaSASLPassword.name, kafka.saslPassword != nil),
         ]
-        let protocolText = "kafka.security_protocol=\(kafka.securityProtocol.rawValue)"
+        let protocolText = "\(CommonKeys.kafkaSecurityProtocol.name)=\(kafka.securityProtocol.rawValue)"
         if kafka.securityProtocol.isSASL {
             let missing = given.filter { !$0.1 }.map(\.0)
             if !missing.isEmpty {

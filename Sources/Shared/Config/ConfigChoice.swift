@@ -1,11 +1,14 @@
 import Logging
+import SharedKafka
+import SharedLogging
+import SharedPostgres
 
 /// A configuration value that is one of a fixed set of words (matched case-insensitively).
-public protocol ConfigChoice: RawRepresentable, CaseIterable, Sendable where RawValue == String {}
+protocol ConfigChoice: RawRepresentable, CaseIterable, Sendable where RawValue == String {}
 
 extension ConfigChoice {
     /// Parses `text` case-insensitively.
-    public init?(configText text: String) {
+    init?(configText text: String) {
         guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
             return nil
         }
@@ -14,3 +17,6 @@ extension ConfigChoice {
 }
 
 extension Logger.Level: ConfigChoice {}
+extension LogFormat: ConfigChoice {}
+extension PostgresSSLMode: ConfigChoice {}
+extension KafkaCompression: ConfigChoice {}

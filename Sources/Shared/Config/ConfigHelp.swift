@@ -14,8 +14,14 @@ public enum ConfigHelp {
         return lines
     }
 
+    static func defaultText(_ spec: ConfigKeySpec, for service: DaemonKind) -> String {
+        spec.defaultNote ?? spec.defaultValue(for: service) ?? "(unset)"
+    }
+
+    /// The default as the docs table shows it: per daemon where they differ.
     static func defaultText(_ spec: ConfigKeySpec) -> String {
-        spec.defaultNote ?? spec.defaultValue ?? "(unset)"
+        if spec.serviceDefaults.isEmpty { return defaultText(spec, for: .producer) }
+        return DaemonKind.allCases.map { "\(defaultText(spec, for: $0)) \($0.rawValue)" }.joined(separator: " / ")
     }
 
     static func environmentText(_ spec: ConfigKeySpec) -> [String] {
@@ -43,7 +49,7 @@ public enum ConfigHelp {
             out += "  \(spec.key)\(spec.isSecret ? " (secret)" : "")\n"
             out += "      \(spec.summary)\n"
             out += "      env \(environmentText(spec).joined(separator: ", ")); flag \(spec.flagName)\n"
-            out += "      default \(defaultText(spec)); allowed: \(spec.allowed)\n"
+            out += "      default \(defaultText(spec, for: service)); allowed: \(spec.allowed)\n"
         }
         out += """
 
@@ -57,7 +63,7 @@ public enum ConfigHelp {
     }
 
     /// Markdown tables (common, producer, consumer) for `docs/configuration.md`.
-    public static func markdownReference() -> String {
+    static func markdownReference() -> String {
         var out = ""
         let sections: [(String, [ConfigKeySpec])] = [
             ("Common (both daemons)", ConfigCatalog.keys(for: .producer).filter { $0.scope == .common }),
@@ -67,8 +73,7 @@ public enum ConfigHelp {
         for (title, specs) in sections {
             out += "### \(title)\n\n| key | env | flag | default | allowed | what |\n|---|---|---|---|---|---|\n"
             for spec in specs {
-                var defaultText = defaultText(spec)
-                if spec.key == "http.port" { defaultText = "8080 producer / 8081 consumer" }
+                let defaultText = defaultText(spec)
                 let env = environmentText(spec).map { "`\($0)`" }.joined(separator: "<br>")
                 let cells = [
                     "`\(spec.key)`", env, "`\(spec.flagName)`", "`\(defaultText)`",

@@ -2,10 +2,6 @@ import Foundation
 
 /// Parsers for configuration value text. Each returns nil when the text is not allowed.
 enum ConfigParsing {
-    static let booleanKeys: Set<String> = ["kafka.create_topics"]
-
-    static func isBooleanKey(_ spec: ConfigKeySpec) -> Bool { booleanKeys.contains(spec.key) }
-
     /// true/false, yes/no, on/off, 1/0 (any case).
     static func parseBool(_ text: String) -> Bool? {
         switch text.lowercased() {
@@ -50,20 +46,8 @@ enum ConfigParsing {
         return entries.joined(separator: ",")
     }
 
-    /// Kafka's topic name rule: 1–249 of `a-z A-Z 0-9 . _ -`, not `.` or `..`.
-    static func isTopicName(_ text: String) -> Bool {
-        guard (1...249).contains(text.count), text != ".", text != ".." else { return false }
-        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
-    }
-
-    /// `[A-Z0-9]{4,16}`.
-    static func isInstanceID(_ text: String) -> Bool {
-        (4...16).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber) }
-    }
-
-    /// A random `[A-Z0-9]{8}` instance id.
-    static func randomInstanceID() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        return String((0..<8).map { _ in alphabet.randomElement()! })
+    /// `value` without a fractional part when it has none: `0`, `2.5`.
+    static func plain(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }

@@ -8,21 +8,21 @@ import Foundation
 /// `EnvironmentVariablesProvider` (whose key encoder is our env naming rule); every lookup asks
 /// the providers in order so each value knows its source. Every value read is recorded in
 /// ``entries`` for ``EffectiveConfig``.
-struct ConfigResolver {
-    let service: DaemonKind
-    let options: CommandLineOptions
+public struct ConfigResolver {
+    public let service: DaemonKind
+    public let options: CommandLineOptions
     private let environment: [String: String]
     private let flagProvider: InMemoryProvider
     private let environmentProvider: EnvironmentVariablesProvider
     private let fileProvider: InMemoryProvider
     private let file: ConfigFile?
     /// What was read, in order, for `renderEffective()`.
-    var entries: [EffectiveConfig.Entry] = []
+    public var entries: [EffectiveConfig.Entry] = []
 
     static let environmentPrefix = "KAFKATRACE_"
     static let passthroughPrefix = "KAFKATRACE_KAFKA_"
 
-    init(service: DaemonKind, options: CommandLineOptions, environment: [String: String]) throws(ConfigError) {
+    public init(service: DaemonKind, options: CommandLineOptions, environment: [String: String]) throws(ConfigError) {
         self.service = service
         self.options = options
         self.environment = environment
@@ -52,7 +52,7 @@ struct ConfigResolver {
         if let value = lookup(fileProvider, spec.components), let file {
             return (value, .file(path: file.path, key: spec.key))
         }
-        return spec.defaultValue.map { ($0, .defaultValue) }
+        return spec.defaultValue(for: service).map { ($0, .defaultValue) }
     }
 
     /// Records a value for the effective-config listing (`display` is redacted for secrets).
@@ -113,7 +113,7 @@ struct ConfigResolver {
 
     /// librdkafka properties from `kafka.properties` in the file and `KAFKATRACE_KAFKA_<property>`
     /// (a name with a `.` or a lower-case letter after the prefix) in the environment, which wins.
-    mutating func passthrough() throws(ConfigError) -> [String: String] {
+    public mutating func passthrough() throws(ConfigError) -> [String: String] {
         var result: [String: (String, ConfigSource)] = [:]
         if let file {
             for (property, value) in file.properties {

@@ -1,4 +1,5 @@
 import Foundation
+import SharedCore
 
 /// The configuration a daemon runs with, value by value with its source, secrets redacted.
 /// Printed by `--check-config` and logged at start.
@@ -11,10 +12,21 @@ public struct EffectiveConfig: Sendable, Equatable {
         public var value: String
         /// Where it came from.
         public var source: ConfigSource
+
+        public init(key: String, value: String, source: ConfigSource) {
+            self.key = key
+            self.value = value
+            self.source = source
+        }
     }
 
     public var service: DaemonKind
     public var entries: [Entry]
+
+    public init(service: DaemonKind, entries: [Entry]) {
+        self.service = service
+        self.entries = entries
+    }
 
     /// The entry for `key`, if read.
     public subscript(key: String) -> Entry? { entries.first { $0.key == key } }

@@ -1,5 +1,5 @@
 /// `kafka.sasl_mechanism`: librdkafka `sasl.mechanism`.
-public enum KafkaSASLMechanism: String, ConfigChoice {
+enum KafkaSASLMechanism: String, ConfigChoice {
     case plain = "PLAIN"
     case scramSHA256 = "SCRAM-SHA-256"
     case scramSHA512 = "SCRAM-SHA-512"

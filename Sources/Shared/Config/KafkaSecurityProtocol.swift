@@ -1,10 +1,10 @@
 /// `kafka.security_protocol`: librdkafka `security.protocol`.
-public enum KafkaSecurityProtocol: String, ConfigChoice {
+enum KafkaSecurityProtocol: String, ConfigChoice {
     case plaintext
     case ssl
     case saslPlaintext = "sasl_plaintext"
     case saslSSL = "sasl_ssl"
 
     /// Whether SASL credentials are needed.
-    public var isSASL: Bool { self == .saslPlaintext || self == .saslSSL }
+    var isSASL: Bool { self == .saslPlaintext || self == .saslSSL }
 }

@@ -5,11 +5,14 @@ public enum OrderRate: Sendable, Equatable, CustomStringConvertible {
     /// No pacing: generate whenever the queue accepts.
     case unlimited
 
+    /// The highest rate in orders per second.
+    public static let maximum = 1_000_000_000.0
+
     /// Parses `10`, `0.5`, `0` or `unlimited`.
     public init?(configText text: String) {
         if text.lowercased() == "unlimited" {
             self = .unlimited
-        } else if let rate = ConfigParsing.parseDouble(text, in: 0...1_000_000_000) {
+        } else if let rate = ConfigParsing.parseDouble(text, in: 0...Self.maximum) {
             self = .perSecond(rate)
         } else {
             return nil
@@ -17,12 +20,12 @@ public enum OrderRate: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether the generator runs at all.
-    public var isEnabled: Bool { self != .perSecond(0) }
+    var isEnabled: Bool { self != .perSecond(0) }
 
     public var description: String {
         switch self {
         case .unlimited: "unlimited"
-        case .perSecond(let rate): rate == rate.rounded() ? String(Int(rate)) : String(rate)
+        case .perSecond(let rate): ConfigParsing.plain(rate)
         }
     }
 }

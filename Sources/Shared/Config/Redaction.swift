@@ -3,7 +3,7 @@ import Foundation
 /// Hides secrets in printed configuration and error messages.
 public enum Redaction {
     /// The text that replaces a secret.
-    public static let placeholder = "<redacted>"
+    static let placeholder = "<redacted>"
 
     /// Redacts the value of secret key `key`: `postgres.url` keeps everything but its password.
     public static func redact(_ key: String, _ value: String) -> String {
@@ -11,11 +11,11 @@ public enum Redaction {
     }
 
     /// Words in a librdkafka property name that mark its value secret.
-    public static let secretPropertyWords = ["password", "secret", "key", "token", "jaas", "credential"]
+    static let secretPropertyWords = ["password", "secret", "key", "token", "jaas", "credential"]
 
     /// Redacts a librdkafka property's value when its name looks secret (`ssl.key.password`,
     /// `sasl.oauthbearer.client.secret`, `ssl.key.pem`, ...).
-    public static func redactProperty(_ property: String, _ value: String) -> String {
+    static func redactProperty(_ property: String, _ value: String) -> String {
         let lower = property.lowercased()
         return secretPropertyWords.contains { lower.contains($0) } ? placeholder : value
     }

@@ -1,3 +1,4 @@
+import SharedCore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -40,10 +40,10 @@ public struct HTTPParser: Sendable {
     }
 
     /// True when bytes of an unfinished request are buffered.
-    public var hasBufferedBytes: Bool { buffer.count > start }
+    var hasBufferedBytes: Bool { buffer.count > start }
 
     /// Unconsumed bytes held.
-    public var bufferedByteCount: Int { buffer.count - start }
+    var bufferedByteCount: Int { buffer.count - start }
 
     /// True once a failure was reported.
     public var hasFailed: Bool { failure != nil }

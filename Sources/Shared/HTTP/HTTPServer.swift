@@ -74,7 +74,7 @@ public final class HTTPServer: Service, Sendable {
 
     /// The bound TCP port (useful with port 0), once the server is listening.
     /// Throws when the server failed to listen or has stopped.
-    public func waitUntilListening() async throws -> Int {
+    func waitUntilListening() async throws -> Int {
         try await withCheckedThrowingContinuation { continuation in
             let immediate: Result<Int, HTTPServerError>? = state.withLock { state in
                 switch state.listen {

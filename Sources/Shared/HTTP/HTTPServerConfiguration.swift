@@ -36,7 +36,7 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     }
 
     /// The parser limits these settings imply.
-    public var parserLimits: HTTPParserLimits {
+    var parserLimits: HTTPParserLimits {
         HTTPParserLimits(
             maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
             maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes)

@@ -1,5 +1,5 @@
 /// Errors of `HTTPServer.run()` and `waitUntilListening()`.
-public enum HTTPServerError: Error, Sendable, CustomStringConvertible {
+enum HTTPServerError: Error, Sendable, CustomStringConvertible {
     /// Binding or listening on the configured address failed.
     case listenFailed(address: String, underlying: SocketError)
     /// The event loop could not be set up (epoll, eventfd).
@@ -7,7 +7,7 @@ public enum HTTPServerError: Error, Sendable, CustomStringConvertible {
     /// `run()` was called twice, or the server stopped before it was listening.
     case notRunning(String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .listenFailed(let address, let underlying):
             "cannot listen on \(address): \(underlying); check http.host/http.port"

@@ -1,7 +1,7 @@
 /// Minimal JSON text helpers for the server's own small bodies (no Foundation on the hot path).
-enum JSONText {
+public enum JSONText {
     /// `value` as a JSON string literal, quotes included.
-    static func quoted(_ value: String) -> String {
+    public static func quoted(_ value: String) -> String {
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {

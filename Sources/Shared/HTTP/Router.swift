@@ -9,12 +9,12 @@ public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
 public typealias HTTPSyncHandler = @Sendable (HTTPRequest) -> HTTPResponse
 
 /// A registered handler, synchronous or asynchronous.
-public enum HTTPRouteHandler: Sendable {
+enum HTTPRouteHandler: Sendable {
     case sync(HTTPSyncHandler)
     case async(HTTPHandler)
 
     /// Runs the handler from async code (tests, in-memory use).
-    public func callAsFunction(_ request: HTTPRequest) async -> HTTPResponse {
+    func callAsFunction(_ request: HTTPRequest) async -> HTTPResponse {
         switch self {
         case .sync(let handler): handler(request)
         case .async(let handler): await handler(request)
@@ -25,15 +25,15 @@ public enum HTTPRouteHandler: Sendable {
 /// The outcome of routing: the handler to run and the route label for metrics.
 public struct RouteMatch: Sendable {
     /// The registered path pattern, or `Router.unmatchedRoute` for unknown paths.
-    public let route: String
-    public let handler: HTTPRouteHandler
+    let route: String
+    let handler: HTTPRouteHandler
 }
 
 /// Exact-path router. Paths may contain `:` (`/v1/orders:batch`); `GET` also answers `HEAD`;
 /// unknown paths get 404 JSON, a known path with another method 405 with `Allow`.
 public final class Router: Sendable {
     /// The metrics route label for requests that matched no path.
-    public static let unmatchedRoute = "other"
+    static let unmatchedRoute = "other"
 
     private struct Entry {
         var handlers: [String: HTTPRouteHandler] = [:]

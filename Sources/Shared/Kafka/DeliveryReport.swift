@@ -12,7 +12,7 @@ public struct DeliveryReport: Sendable {
     /// Time from enqueue to this report (`rd_kafka_message_latency`).
     public var latency: Duration
 
-    public var isDelivered: Bool { error == nil }
+    var isDelivered: Bool { error == nil }
 
     public init(
         id: UInt64, topic: String, partition: Int32, offset: Int64, error: KafkaError?,

@@ -1,3 +1,4 @@
+import SharedCore
 import Synchronization
 
 /// A consumer-group member over librdkafka with app-controlled commits.
@@ -25,13 +26,6 @@ public final class KafkaConsumer: Sendable {
         var revokeHook: (@Sendable (RebalanceEvent) -> Void)?
     }
 
-    /// Lets the C rebalance callback reach the consumer created after it.
-    final class Link: Sendable {
-        struct Ref { weak var consumer: KafkaConsumer? }
-        let ref = Mutex(Ref())
-        var consumer: KafkaConsumer? { ref.withLock { $0.consumer } }
-    }
-
     let client: RDKafkaClient
     let state = Mutex(State())
     let bufferCapacity: Int
@@ -55,17 +49,18 @@ public final class KafkaConsumer: Sendable {
         guard properties["group.id"] != nil else {
             throw .invalidArgument(context: "KafkaConsumer", reason: "group.id is required for a group consumer")
         }
-        let link = Link()
+        // The C rebalance callback is registered before this consumer exists.
+        let link = WeakReference<KafkaConsumer>()
         let callbacks = RDKafkaCallbacks(
             onStatistics: onStatistics, onError: onError,
             onRebalance: { kind, partitions in
-                link.consumer?.handleRebalance(RebalanceEvent(kind: kind, partitions: partitions))
+                link.object?.handleRebalance(RebalanceEvent(kind: kind, partitions: partitions))
             })
         self.client = try RDKafkaClient(kind: .consumer, properties: properties, callbacks: callbacks)
         self.bufferCapacity = max(1, bufferCapacity)
         self.onRebalanceEvent = onRebalance ?? { _ in }
         self.reportError = onError ?? { _ in }
-        link.ref.withLock { $0.consumer = self }
+        link.set(self)
         let thread = KafkaPollThread(name: "kafka-consumer-poll") { [weak self] in
             self?.pollIteration()
         }
@@ -127,7 +122,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Blocking commit for the revoke hook (which already runs on the poll thread).
     /// Wraps `rd_kafka_commit(async=0)`.
-    public func commitSync(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+    func commitSync(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
         try client.commitBlocking(offsets)
     }
 
@@ -175,15 +170,15 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Partitions currently paused by `pause(_:)`.
-    public var pausedPartitions: Set<TopicPartition> { state.withLock { $0.userPaused } }
+    var pausedPartitions: Set<TopicPartition> { state.withLock { $0.userPaused } }
 
     /// The current assignment. Wraps `rd_kafka_assignment`.
-    public func assignment() throws(KafkaError) -> [TopicPartition] {
+    func assignment() throws(KafkaError) -> [TopicPartition] {
         try client.assignment().sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
     }
 
     /// Messages buffered ahead of `poll`.
-    public var bufferedCount: Int { state.withLock { $0.buffer.count } }
+    var bufferedCount: Int { state.withLock { $0.buffer.count } }
 
     /// Leaves the group (`rd_kafka_consumer_close`; the revoke hook runs) and stops polling.
     /// Pending `poll` calls return what is buffered. Runs off the cooperative pool.

@@ -9,7 +9,7 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var groupID: String
     public var clientID: String = "kafkatrace-consumer"
     public var sessionTimeout: Duration = .seconds(10)
-    public var autoOffsetReset: String = "earliest"
+    var autoOffsetReset: String = "earliest"
     /// 0 turns statistics off.
     public var statisticsInterval: Duration = .seconds(5)
     /// Messages buffered ahead of `poll`; above it every partition is paused (polling continues).

@@ -42,7 +42,7 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The client instance is unusable (e.g. idempotent producer sequence loss); recreate it.
-    public var isFatal: Bool {
+    var isFatal: Bool {
         if case .rdkafka(_, _, _, _, let fatal) = self { return fatal }
         return false
     }

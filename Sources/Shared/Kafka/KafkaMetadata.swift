@@ -9,8 +9,8 @@ public struct KafkaMetadata: Sendable {
     public struct Partition: Sendable {
         public var id: Int32
         public var leader: Int32
-        public var replicas: [Int32]
-        public var inSyncReplicas: [Int32]
+        var replicas: [Int32]
+        var inSyncReplicas: [Int32]
         public var error: KafkaErrorCode
     }
 
@@ -22,7 +22,7 @@ public struct KafkaMetadata: Sendable {
 
     public var brokers: [Broker]
     public var topics: [Topic]
-    public var originatingBrokerID: Int32
+    var originatingBrokerID: Int32
 
     /// The topic named `name`, if present.
     public func topic(_ name: String) -> Topic? { topics.first { $0.name == name } }

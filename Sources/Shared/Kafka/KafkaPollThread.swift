@@ -34,13 +34,19 @@ final class KafkaPollThread: Sendable {
     }
 
     /// Asks the loop to end and waits for the current iteration to finish. Idempotent.
-    /// Called from the poll thread itself it only asks (waiting would deadlock).
+    /// Blocks: call it off the cooperative pool. Called from the poll thread itself it only asks
+    /// (waiting would deadlock).
     func stop() {
-        let wasRunning = state.withLock { s in
+        guard requestStop(), !isCurrentThread else { return }
+        finished.wait()
+    }
+
+    /// Asks the loop to end without waiting; true if it was running.
+    @discardableResult
+    func requestStop() -> Bool {
+        state.withLock { s in
             defer { s.isRunning = false }
             return s.isRunning
         }
-        guard wasRunning, !isCurrentThread else { return }
-        finished.wait()
     }
 }

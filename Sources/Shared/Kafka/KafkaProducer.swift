@@ -47,13 +47,18 @@ public final class KafkaProducer: Sendable {
             onStatistics: onStatistics, onError: onError, onFatalError: onFatalError)
     }
 
-    deinit { close() }
+    /// Never waits: the poll thread ends on its own after its current iteration and, holding the
+    /// last reference to the client, destroys the handle there.
+    deinit {
+        client.markClosed()
+        pollThread.requestStop()
+    }
 
     /// Enqueues one message without blocking; its `DeliveryReport` carries `id`.
     /// Throws `.queueFull` when `queue.buffering.max.messages` is reached.
     /// Wraps `rd_kafka_produceva`.
     public func send(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], id: UInt64
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])] = [], id: UInt64
     ) throws(KafkaError) {
         try client.ensureOpen("produce to \(topic)")
         do {
@@ -67,7 +72,7 @@ public final class KafkaProducer: Sendable {
     /// Enqueues one message, waiting while the local queue is full for at most `enqueueTimeout`
     /// (deliveries drain it); then throws `.enqueueTimedOut`. Sleeps with short `Task.sleep`s.
     public func send(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], id: UInt64,
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])] = [], id: UInt64,
         enqueueTimeout: Duration
     ) async throws(KafkaError) {
         let clock = ContinuousClock()
@@ -90,7 +95,7 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Times `send` found the queue full (including retries inside the async `send`).
-    public var queueFullCount: Int { queueFullEvents.load(ordering: .relaxed) }
+    var queueFullCount: Int { queueFullEvents.load(ordering: .relaxed) }
 
     /// Messages not yet delivered (queued, in flight, or awaiting their report).
     /// Wraps `rd_kafka_outq_len`.
@@ -133,10 +138,12 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Stops the poll thread; later sends throw `.closed`. Does not flush: call `flush` first.
-    /// The handle is destroyed (`rd_kafka_destroy`) once in-flight calls have returned.
-    public func close() {
+    /// Stops the poll thread (waiting for its current iteration off the cooperative pool); later
+    /// sends throw `.closed`. Does not flush: call `flush` first. The handle is destroyed
+    /// (`rd_kafka_destroy`) once in-flight calls have returned.
+    public func close() async {
         client.markClosed()
-        pollThread.stop()
+        let thread = pollThread
+        _ = try? await KafkaBlocking.run { () throws(KafkaError) in thread.stop() }
     }
 }

@@ -4,14 +4,9 @@
 /// batch 1 MB, 100 000 queued messages, statistics every 5 s. `extraProperties` are passed
 /// verbatim and override anything set here.
 public struct KafkaProducerConfiguration: Sendable {
-    /// `compression.type` values librdkafka accepts.
-    public enum Compression: String, Sendable, CaseIterable {
-        case none, gzip, snappy, lz4, zstd
-    }
-
     public var bootstrapServers: String
     public var clientID: String = "kafkatrace-producer"
-    public var compression: Compression = .lz4
+    public var compression: KafkaCompression = .lz4
     public var linger: Duration = .milliseconds(5)
     public var batchSizeBytes: Int = 1_000_000
     public var queueMaxMessages: Int = 100_000

@@ -4,6 +4,6 @@ public struct PartitionLag: Sendable, Hashable {
     public var partition: Int32
     /// Messages between our position and the end of the log (never negative).
     public var lag: Int64
-    public var highWatermark: Int64
+    var highWatermark: Int64
     public var position: Int64
 }

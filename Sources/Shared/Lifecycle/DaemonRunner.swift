@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import SharedLogging
 import UnixSignals
 
 /// Runs a daemon's services in a `ServiceGroup` and speaks to systemd about it:

@@ -53,7 +53,7 @@ public final class Readiness: Sendable {
         state.withLock { $0.isShuttingDown = true }
     }
 
-    public var isShuttingDown: Bool { state.withLock { $0.isShuttingDown } }
+    var isShuttingDown: Bool { state.withLock { $0.isShuttingDown } }
 
     /// Every check in registration order, with `shutdown` first when shutting down.
     public func snapshot() -> [Check] {
@@ -66,7 +66,7 @@ public final class Readiness: Sendable {
     }
 
     /// True when not shutting down and every check passes.
-    public var isReady: Bool {
+    var isReady: Bool {
         state.withLock { s in !s.isShuttingDown && s.checks.values.allSatisfy(\.isPassing) }
     }
 }

@@ -44,7 +44,7 @@ public struct SystemdNotifier: Sendable {
 
     /// `WATCHDOG=1`: keep-alive ping for `WatchdogSec=`.
     @discardableResult
-    public func watchdog() -> Outcome {
+    func watchdog() -> Outcome {
         notify("WATCHDOG=1")
     }
 
@@ -56,17 +56,17 @@ public struct SystemdNotifier: Sendable {
 
     /// The watchdog timeout systemd expects pings within (`WATCHDOG_USEC`, honouring
     /// `WATCHDOG_PID`), or nil when the watchdog is off. Wraps `sd_watchdog_enabled(0, &usec)`.
-    public var watchdogTimeout: Duration? {
+    var watchdogTimeout: Duration? {
         var usec: UInt64 = 0
         guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
         return .microseconds(Int64(clamping: usec))
     }
 
     /// How often to ping: half the watchdog timeout, as sd_watchdog_enabled(3) advises.
-    public var watchdogInterval: Duration? { watchdogTimeout.map { $0 / 2 } }
+    var watchdogInterval: Duration? { watchdogTimeout.map { $0 / 2 } }
 
     /// Whether systemd expects `WATCHDOG=1` pings.
-    public var isWatchdogEnabled: Bool { watchdogTimeout != nil }
+    var isWatchdogEnabled: Bool { watchdogTimeout != nil }
 
     /// Status text must stay on one line: a newline would start a new assignment.
     static func oneLine(_ text: String) -> String {

@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// Without a watchdog (`WatchdogSec=` unset) it just waits for shutdown. Put it first in the
 /// service list: the group shuts services down in reverse order, so it keeps pinging while the
 /// others drain.
-public struct WatchdogService: Service {
+struct WatchdogService: Service {
     private let notifier: SystemdNotifier
     private let interval: Duration?
     private let isAlive: @Sendable () -> Bool
@@ -16,7 +16,7 @@ public struct WatchdogService: Service {
     /// - Parameters:
     ///   - interval: ping interval; nil = half of `WATCHDOG_USEC` (off when unset).
     ///   - isAlive: liveness of the work loops; a ping is skipped while it returns false.
-    public init(
+    init(
         notifier: SystemdNotifier = SystemdNotifier(), interval: Duration? = nil, logger: Logger,
         isAlive: @escaping @Sendable () -> Bool
     ) {
@@ -26,7 +26,7 @@ public struct WatchdogService: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    func run() async throws {
         guard let interval = interval ?? notifier.watchdogInterval else {
             logger.debug("systemd watchdog off (no WATCHDOG_USEC)")
             try? await gracefulShutdown()

@@ -11,13 +11,13 @@ import Logging
 /// and Booleans stay JSON numbers/Booleans. At `debug` and `trace` the line also carries `source`
 /// (module) and `file` (`path:line`). A metadata key that collides with a fixed field is written
 /// as `meta.<key>`. The event's `error` (if any) goes to `error` unless metadata sets it.
-public struct JSONLogHandler: LogHandler {
+struct JSONLogHandler: LogHandler {
     /// Fields every line starts with; metadata may not overwrite them.
     static let reservedKeys: Set<String> = ["time", "level", "message", "service", "logger", "source", "file"]
 
-    public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
 
     private let label: String
     private let service: String
@@ -29,7 +29,7 @@ public struct JSONLogHandler: LogHandler {
     ///   - service: `producer` / `consumer`, written as `service`.
     ///   - sink: where lines go (stderr by default).
     ///   - clock: the timestamp source (tests may fix it).
-    public init(
+    init(
         label: String, service: String, level: Logger.Level = .info, sink: LogSink = .standardError,
         metadataProvider: Logger.MetadataProvider? = nil,
         clock: @escaping @Sendable () -> String = LogTimestamp.now
@@ -42,12 +42,12 @@ public struct JSONLogHandler: LogHandler {
         self.clock = clock
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    func log(event: LogEvent) {
         sink.write(line: render(event))
     }
 

@@ -5,7 +5,7 @@ import Logging
 /// ``makeLogger(label:service:level:format:sink:)`` (no global state).
 public enum LogSetup {
     /// A handler for `format`.
-    public static func makeHandler(
+    static func makeHandler(
         label: String, service: String, level: Logger.Level, format: LogFormat, sink: LogSink = .standardError
     ) -> any LogHandler {
         switch format {
@@ -15,7 +15,7 @@ public enum LogSetup {
     }
 
     /// A logger writing to `sink` with its own handler (for tests and tools).
-    public static func makeLogger(
+    static func makeLogger(
         label: String, service: String, level: Logger.Level = .trace, format: LogFormat = .json,
         sink: LogSink
     ) -> Logger {

@@ -28,7 +28,7 @@ public final class LogSink: Sendable {
     public static let standardError = LogSink(target: .fileDescriptor(2))
 
     /// A sink writing to `fileDescriptor` (not closed by the sink).
-    public static func fileDescriptor(_ fileDescriptor: Int32) -> LogSink {
+    static func fileDescriptor(_ fileDescriptor: Int32) -> LogSink {
         LogSink(target: .fileDescriptor(fileDescriptor))
     }
 

@@ -5,16 +5,16 @@ import Musl
 #endif
 
 /// RFC 3339 UTC timestamps with milliseconds: `2026-11-23T09:30:00.123Z`.
-public enum LogTimestamp {
+enum LogTimestamp {
     /// The current wall-clock time (`clock_gettime(CLOCK_REALTIME)`).
-    public static func now() -> String {
+    static func now() -> String {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return format(seconds: Int(spec.tv_sec), milliseconds: Int(spec.tv_nsec) / 1_000_000)
     }
 
     /// Formats seconds since the epoch plus milliseconds (`gmtime_r`).
-    public static func format(seconds: Int, milliseconds: Int) -> String {
+    static func format(seconds: Int, milliseconds: Int) -> String {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)

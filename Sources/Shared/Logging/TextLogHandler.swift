@@ -4,17 +4,17 @@ import Logging
 /// `2026-11-23T09:30:00.123Z info  producer/kafka: delivered order_id=ORD-... partition=3`.
 ///
 /// Values containing spaces, quotes or control characters are JSON-quoted so a line stays one line.
-public struct TextLogHandler: LogHandler {
-    public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
+struct TextLogHandler: LogHandler {
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
 
     private let label: String
     private let service: String
     private let sink: LogSink
     private let clock: @Sendable () -> String
 
-    public init(
+    init(
         label: String, service: String, level: Logger.Level = .info, sink: LogSink = .standardError,
         metadataProvider: Logger.MetadataProvider? = nil,
         clock: @escaping @Sendable () -> String = LogTimestamp.now
@@ -27,12 +27,12 @@ public struct TextLogHandler: LogHandler {
         self.clock = clock
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    func log(event: LogEvent) {
         sink.write(line: render(event))
     }
 

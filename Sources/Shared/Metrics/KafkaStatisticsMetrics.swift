@@ -1,5 +1,6 @@
 import Logging
 import Prometheus
+import SharedKafka
 import Synchronization
 
 /// Turns librdkafka's statistics JSON (`stats_cb`, every `statistics.interval.ms`) into the

@@ -1,4 +1,5 @@
 import Prometheus
+import SharedCore
 
 /// Registers metrics by their full Prometheus name (as listed in docs/CONTRACT.md) with help text,
 /// through swift-prometheus' descriptor API.

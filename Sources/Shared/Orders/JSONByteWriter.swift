@@ -78,7 +78,7 @@ public struct JSONByteWriter: Sendable {
     }
 
     /// Appends an unsigned integer left-padded with zeros to `minimumDigits`.
-    public mutating func unsigned(_ value: UInt64, minimumDigits: Int) {
+    mutating func unsigned(_ value: UInt64, minimumDigits: Int) {
         var digits = 1
         var probe = value
         while probe >= 10 {

@@ -5,17 +5,17 @@
 /// (`12.50` is stored as `125e-1`), so equal values compare equal.
 public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// True for values below zero (zero itself is never negative).
-    public private(set) var isNegative: Bool
+    private(set) var isNegative: Bool
     /// The significant digits without trailing zeros.
-    public private(set) var significand: UInt64
+    private(set) var significand: UInt64
     /// The power of ten the significand is scaled by.
-    public private(set) var exponent: Int
+    private(set) var exponent: Int
     /// False when the literal had more significant digits than a `UInt64` holds:
     /// the value is then only approximate and every exact accessor returns nil.
-    public private(set) var isExact: Bool
+    private(set) var isExact: Bool
 
     /// Makes `±significand × 10^exponent`, normalising trailing zeros and negative zero.
-    public init(isNegative: Bool = false, significand: UInt64, exponent: Int = 0, isExact: Bool = true) {
+    init(isNegative: Bool = false, significand: UInt64, exponent: Int = 0, isExact: Bool = true) {
         var s = significand
         var e = exponent
         if s == 0 {
@@ -33,24 +33,24 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// An integer value.
-    public init(_ value: Int64) {
+    init(_ value: Int64) {
         self.init(isNegative: value < 0, significand: value.magnitude, exponent: 0)
     }
 
     /// A money amount given in integer cents (`1250` is `12.5`).
-    public init(cents: Int64) {
+    init(cents: Int64) {
         self.init(isNegative: cents < 0, significand: cents.magnitude, exponent: -2)
     }
 
     /// True for zero.
-    public var isZero: Bool { significand == 0 }
+    var isZero: Bool { significand == 0 }
 
     /// The value when it is an integer that fits an `Int64`, else nil (`2.0` is 2, `2.5` is nil).
-    public var int64Value: Int64? { scaled(decimals: 0) }
+    var int64Value: Int64? { scaled(decimals: 0) }
 
     /// `value × 10^decimals` when that is an integer fitting an `Int64`, else nil.
     /// `scaled(decimals: 2)` turns money into cents and is nil for more than 2 decimals.
-    public func scaled(decimals: Int) -> Int64? {
+    func scaled(decimals: Int) -> Int64? {
         guard isExact else { return nil }
         if significand == 0 { return 0 }
         let e = exponent &+ decimals

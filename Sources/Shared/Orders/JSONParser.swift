@@ -4,9 +4,9 @@
 /// is bounded), strings must be valid UTF-8 with paired surrogates, numbers are kept as exact
 /// decimals (`JSONNumber`), duplicate keys are an error, and nothing but whitespace may follow
 /// the value. No byte-order mark, comments, trailing commas, `NaN` or `Infinity`.
-public struct JSONParser {
+struct JSONParser {
     /// The default nesting limit; an order needs 3 levels.
-    public static let defaultMaxDepth = 64
+    static let defaultMaxDepth = 64
 
     private let bytes: [UInt8]
     private let end: Int
@@ -22,7 +22,7 @@ public struct JSONParser {
 
     /// Parses exactly one JSON value from `bytes[range]` (the whole array by default).
     /// Error offsets are indices into `bytes`.
-    public static func parse(
+    static func parse(
         _ bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int = defaultMaxDepth
     ) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: bytes, range: range ?? 0..<bytes.count, maxDepth: maxDepth)
@@ -34,7 +34,7 @@ public struct JSONParser {
     }
 
     /// Parses the UTF-8 of `text`; convenient in tests.
-    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+    static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth)
     }
 

@@ -12,24 +12,24 @@ public enum JSONValue: Sendable, Equatable {
 
     /// One `"key": value` pair of an object.
     public struct Member: Sendable, Equatable {
-        public var key: String
-        public var value: JSONValue
+        var key: String
+        var value: JSONValue
 
-        public init(key: String, value: JSONValue) {
+        init(key: String, value: JSONValue) {
             self.key = key
             self.value = value
         }
     }
 
     /// The member named `key` when this is an object that has it, else nil.
-    public subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         for member in members where member.key == key { return member.value }
         return nil
     }
 
     /// The JSON type name, for `wrong_type` messages: null, boolean, number, string, array, object.
-    public var typeName: String {
+    var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"

@@ -1,15 +1,15 @@
 /// The fixed menu the order generator picks from: 20 items, `ITEM-01`...`ITEM-20`,
 /// priced between $2.00 and $15.00.
-public enum Menu {
+enum Menu {
     /// One dish on the menu.
-    public struct Item: Sendable, Hashable {
-        public var itemID: String
+    struct Item: Sendable, Hashable {
+        var itemID: String
         public var name: String
-        public var priceCents: Int64
+        var priceCents: Int64
     }
 
     /// Every item, in id order.
-    public static let items: [Item] = {
+    static let items: [Item] = {
         let dishes: [(String, Int64)] = [
             ("Margherita Pizza", 1250), ("Pepperoni Pizza", 1399), ("Cheeseburger", 1099),
             ("Veggie Burger", 1049), ("Chicken Caesar Salad", 949), ("Greek Salad", 875),
@@ -26,7 +26,7 @@ public enum Menu {
     }()
 
     /// The item with `itemID`, if it is on the menu.
-    public static func item(id itemID: String) -> Item? {
+    static func item(id itemID: String) -> Item? {
         items.first { $0.itemID == itemID }
     }
 }

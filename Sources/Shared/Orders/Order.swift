@@ -7,7 +7,7 @@ public struct Order: Sendable, Hashable {
     /// The only schema version this code writes and accepts.
     public static let currentSchemaVersion: Int64 = 1
 
-    public var schemaVersion: Int64
+    var schemaVersion: Int64
     /// `ORD-YYYYMMDD-NNNNN-<INSTANCE>`, see `OrderIDGenerator`.
     public var orderID: String
     /// `CUST-NNNNN`; also the Kafka message key.
@@ -32,7 +32,7 @@ public struct Order: Sendable, Hashable {
     }
 
     /// The sum of `quantity × unit price` over the lines, or nil on overflow.
-    public var computedTotalCents: Int64? {
+    var computedTotalCents: Int64? {
         var sum: Int64 = 0
         for item in items {
             guard let line = item.lineTotalCents else { return nil }

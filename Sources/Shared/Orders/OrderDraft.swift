@@ -8,13 +8,13 @@
 /// generated id, `pending` and now. A caller-supplied `order_id` is kept.
 public struct OrderDraft: Sendable, Equatable {
     /// One submitted line.
-    public struct Item: Sendable, Equatable {
-        public var itemID: String
+    struct Item: Sendable, Equatable {
+        var itemID: String
         public var name: String
-        public var quantity: JSONNumber
-        public var unitPrice: JSONNumber
+        var quantity: JSONNumber
+        var unitPrice: JSONNumber
 
-        public init(itemID: String, name: String, quantity: JSONNumber, unitPrice: JSONNumber) {
+        init(itemID: String, name: String, quantity: JSONNumber, unitPrice: JSONNumber) {
             self.itemID = itemID
             self.name = name
             self.quantity = quantity
@@ -22,15 +22,15 @@ public struct OrderDraft: Sendable, Equatable {
         }
     }
 
-    public var schemaVersion: JSONNumber?
-    public var orderID: String?
-    public var customerID: String
-    public var items: [Item]
-    public var totalAmount: JSONNumber
-    public var status: String?
-    public var createdAt: String?
+    var schemaVersion: JSONNumber?
+    var orderID: String?
+    var customerID: String
+    var items: [Item]
+    var totalAmount: JSONNumber
+    var status: String?
+    var createdAt: String?
 
-    public init(
+    init(
         schemaVersion: JSONNumber? = nil, orderID: String? = nil, customerID: String, items: [Item],
         totalAmount: JSONNumber, status: String? = nil, createdAt: String? = nil
     ) {
@@ -44,7 +44,7 @@ public struct OrderDraft: Sendable, Equatable {
     }
 
     /// The draft an existing order would have been submitted as (every field present).
-    public init(_ order: Order) {
+    init(_ order: Order) {
         self.init(
             schemaVersion: JSONNumber(order.schemaVersion), orderID: order.orderID, customerID: order.customerID,
             items: order.items.map {

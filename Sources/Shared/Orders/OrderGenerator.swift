@@ -5,8 +5,8 @@
 /// (ids aside, which come from the shared, thread-safe `OrderIDGenerator`).
 public struct OrderGenerator: Sendable {
     public let ids: OrderIDGenerator
-    public var maxLines: Int
-    public var maxQuantity: Int64
+    var maxLines: Int
+    var maxQuantity: Int64
 
     public init(ids: OrderIDGenerator, maxLines: Int = 5, maxQuantity: Int64 = 5) {
         self.ids = ids

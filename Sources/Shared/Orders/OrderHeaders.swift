@@ -1,15 +1,15 @@
 /// The Kafka headers of an `order.created` event, per the contract:
 /// `event_type=order.created`, `schema_version=1`, `content_type=application/json`, `traceparent`.
 public struct OrderHeaders: Sendable, Equatable {
-    public static let eventTypeKey = "event_type"
-    public static let schemaVersionKey = "schema_version"
-    public static let contentTypeKey = "content_type"
-    public static let traceParentKey = "traceparent"
+    static let eventTypeKey = "event_type"
+    static let schemaVersionKey = "schema_version"
+    static let contentTypeKey = "content_type"
+    static let traceParentKey = "traceparent"
     public static let orderCreated = "order.created"
     public static let applicationJSON = "application/json"
 
-    public var eventType: String?
-    public var schemaVersion: Int64?
+    var eventType: String?
+    var schemaVersion: Int64?
     public var contentType: String?
     /// Nil when absent or not a valid `traceparent` (a bad trace header never fails an order).
     public var traceParent: TraceParent?
@@ -28,7 +28,7 @@ public struct OrderHeaders: Sendable, Equatable {
     }
 
     /// These headers as Kafka `(key, value)` pairs; absent values are left out.
-    public var kafkaHeaders: [(String, [UInt8])] {
+    var kafkaHeaders: [(String, [UInt8])] {
         var out: [(String, [UInt8])] = []
         if let eventType { out.append((Self.eventTypeKey, Array(eventType.utf8))) }
         if let schemaVersion { out.append((Self.schemaVersionKey, Array(String(schemaVersion).utf8))) }
@@ -53,7 +53,7 @@ public struct OrderHeaders: Sendable, Equatable {
     }
 
     /// True when this is an `order.created` event of a schema version this build reads.
-    public var isSupportedOrderEvent: Bool {
+    var isSupportedOrderEvent: Bool {
         eventType == Self.orderCreated && schemaVersion == Order.currentSchemaVersion
     }
 }

@@ -9,7 +9,7 @@ public final class OrderIDGenerator: Sendable {
     private let counter: Mutex<UInt64>
     private let firstNumber: UInt64
 
-    /// Uses `instanceID`, which must match `[A-Z0-9]{4,16}`.
+    /// Uses `instanceID`, which must pass ``OrderValidator/isValidInstanceID(_:)``.
     public init(instanceID: String, firstNumber: UInt64 = 1) throws(OrderError) {
         guard OrderValidator.isValidInstanceID(instanceID) else { throw .invalidInstanceID(instanceID) }
         self.instanceID = instanceID
@@ -23,10 +23,11 @@ public final class OrderIDGenerator: Sendable {
         try! self.init(instanceID: Self.makeInstanceID(using: &rng))  // a made id always matches
     }
 
-    /// A random instance id of `length` (4...16) characters from A-Z and 0-9.
+    /// A random instance id of `length` characters from A-Z and 0-9 (clamped to
+    /// ``OrderValidator/instanceIDLength``).
     public static func makeInstanceID(length: Int = 8, using rng: inout some RandomNumberGenerator) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
-        let n = min(16, max(4, length))
+        let n = min(OrderValidator.instanceIDLength.upperBound, max(OrderValidator.instanceIDLength.lowerBound, length))
         var bytes: [UInt8] = []
         bytes.reserveCapacity(n)
         for _ in 0..<n { bytes.append(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]) }
@@ -53,7 +54,7 @@ public final class OrderIDGenerator: Sendable {
     }
 
     /// How many ids were handed out.
-    public var issuedCount: UInt64 { counter.withLock { $0 } &- firstNumber }
+    var issuedCount: UInt64 { counter.withLock { $0 } &- firstNumber }
 }
 
 extension JSONByteWriter {

@@ -1,15 +1,15 @@
 /// One line of an order: a menu item, how many, and the price of one.
 public struct OrderItem: Sendable, Hashable {
     /// Menu item id, e.g. `ITEM-03`.
-    public var itemID: String
+    var itemID: String
     /// Display name, e.g. `Margherita Pizza`.
     public var name: String
     /// How many (1–1000 when valid).
-    public var quantity: Int64
+    var quantity: Int64
     /// Price of one, in integer cents (`1250` = 12.50).
-    public var unitPriceCents: Int64
+    var unitPriceCents: Int64
 
-    public init(itemID: String, name: String, quantity: Int64, unitPriceCents: Int64) {
+    init(itemID: String, name: String, quantity: Int64, unitPriceCents: Int64) {
         self.itemID = itemID
         self.name = name
         self.quantity = quantity
@@ -17,7 +17,7 @@ public struct OrderItem: Sendable, Hashable {
     }
 
     /// `quantity × unitPriceCents`, or nil on overflow.
-    public var lineTotalCents: Int64? {
+    var lineTotalCents: Int64? {
         let (v, overflow) = quantity.multipliedReportingOverflow(by: unitPriceCents)
         return overflow ? nil : v
     }

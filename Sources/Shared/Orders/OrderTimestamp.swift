@@ -11,8 +11,8 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     public var millisecondsSinceEpoch: Int64
 
     /// 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the range RFC 3339 text can carry.
-    public static let minMilliseconds: Int64 = -62_135_596_800_000
-    public static let maxMilliseconds: Int64 = 253_402_300_799_999
+    static let minMilliseconds: Int64 = -62_135_596_800_000
+    static let maxMilliseconds: Int64 = 253_402_300_799_999
 
     public init(millisecondsSinceEpoch: Int64) {
         self.millisecondsSinceEpoch = millisecondsSinceEpoch
@@ -41,7 +41,7 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     /// True when the instant can be written as RFC 3339 (years 0001–9999).
-    public var isRepresentable: Bool {
+    var isRepresentable: Bool {
         millisecondsSinceEpoch >= Self.minMilliseconds && millisecondsSinceEpoch <= Self.maxMilliseconds
     }
 
@@ -51,7 +51,7 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
 
     /// UTC civil date and time parts.
     public struct Parts: Sendable, Equatable {
-        public var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int
+        var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int
     }
 
     /// The UTC calendar parts of this instant (clamped to years 0001–9999 when out of range).
@@ -92,7 +92,7 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     /// `YYYYMMDD` of the UTC date, as used in order ids.
-    public var compactDate: String {
+    var compactDate: String {
         let p = parts
         var w = JSONByteWriter(capacity: 8)
         w.unsigned(UInt64(max(0, p.year)), minimumDigits: 4)

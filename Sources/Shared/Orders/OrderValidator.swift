@@ -10,13 +10,13 @@
 /// reported as `wrong_type`.
 public struct OrderValidator: Sendable {
     /// Most lines accepted (generated orders have at most 5).
-    public var maxItems: Int
+    var maxItems: Int
     /// Largest quantity on one line.
-    public var maxQuantity: Int64
+    var maxQuantity: Int64
     /// Largest unit price, in cents (100000.00).
-    public var maxUnitPriceCents: Int64
+    var maxUnitPriceCents: Int64
     /// Largest total, in cents: 99,999,999.99, what PostgreSQL `numeric(10,2)` can store.
-    public var maxTotalCents: Int64
+    var maxTotalCents: Int64
 
     public init(
         maxItems: Int = 50, maxQuantity: Int64 = 1000, maxUnitPriceCents: Int64 = 10_000_000,
@@ -177,7 +177,7 @@ public struct OrderValidator: Sendable {
     // MARK: - Patterns (byte matchers, no regex on the hot path)
 
     /// `^ORD-[0-9]{8}-[0-9]{5,}(-[A-Z0-9]{4,16})?$`
-    public static func isValidOrderID(_ id: String) -> Bool {
+    static func isValidOrderID(_ id: String) -> Bool {
         let b = Array(id.utf8)
         guard b.count >= 18, b[0] == UInt8(ascii: "O"), b[1] == UInt8(ascii: "R"), b[2] == UInt8(ascii: "D"),
             b[3] == UInt8(ascii: "-"), b[12] == UInt8(ascii: "-")
@@ -192,7 +192,7 @@ public struct OrderValidator: Sendable {
     }
 
     /// `^CUST-[0-9]{5}$`
-    public static func isValidCustomerID(_ id: String) -> Bool {
+    static func isValidCustomerID(_ id: String) -> Bool {
         let b = Array(id.utf8)
         guard b.count == 10, b[0] == UInt8(ascii: "C"), b[1] == UInt8(ascii: "U"), b[2] == UInt8(ascii: "S"),
             b[3] == UInt8(ascii: "T"), b[4] == UInt8(ascii: "-")
@@ -201,18 +201,21 @@ public struct OrderValidator: Sendable {
         return true
     }
 
-    /// `^[A-Z0-9]{4,16}$`, the `producer.instance_id` pattern.
+    /// How many characters (A-Z, 0-9) a producer instance id has.
+    public static let instanceIDLength = 4...16
+
+    /// Whether `id` is `instanceIDLength` characters of A-Z and 0-9.
     public static func isValidInstanceID(_ id: String) -> Bool {
         isInstanceID(Array(id.utf8)[...])
     }
 
     private static func isInstanceID(_ b: ArraySlice<UInt8>) -> Bool {
-        guard b.count >= 4, b.count <= 16 else { return false }
+        guard instanceIDLength.contains(b.count) else { return false }
         return b.allSatisfy { isDigit($0) || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }
     }
 
     /// Longest `item_id` or `name` accepted, in UTF-8 bytes.
-    public static let maxTextBytes = 200
+    static let maxTextBytes = 200
 
     /// 1...`maxTextBytes` UTF-8 bytes with no control characters (U+0000–U+001F, U+007F):
     /// PostgreSQL `jsonb` cannot store U+0000, and names are shown to people.

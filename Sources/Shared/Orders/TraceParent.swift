@@ -5,10 +5,10 @@
 /// ids are invalid. Generated values are version 00 with the sampled flag (`01`).
 public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
     /// High and low 64 bits of the 16-byte trace id (never both zero).
-    public var traceIDHigh: UInt64
-    public var traceIDLow: UInt64
+    var traceIDHigh: UInt64
+    var traceIDLow: UInt64
     /// The 8-byte parent (span) id (never zero).
-    public var parentID: UInt64
+    var parentID: UInt64
     /// Trace flags; bit 0 = sampled.
     public var flags: UInt8
 
@@ -41,7 +41,7 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The same trace with a new random parent id (for the next hop).
-    public func child(using rng: inout some RandomNumberGenerator) -> TraceParent {
+    func child(using rng: inout some RandomNumberGenerator) -> TraceParent {
         var copy = self
         copy.parentID = 0
         while copy.parentID == 0 { copy.parentID = rng.next() }
@@ -82,7 +82,7 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True when the sampled flag is set.
-    public var isSampled: Bool { flags & 1 == 1 }
+    var isSampled: Bool { flags & 1 == 1 }
 
     /// The 32-hex-digit trace id, the `trace_id` field in logs.
     public var traceID: String { Self.hexString(traceIDHigh, 16) + Self.hexString(traceIDLow, 16) }

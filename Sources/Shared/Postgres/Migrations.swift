@@ -1,9 +1,12 @@
+import SharedCore
+
 /// The schema migrations, embedded as SQL text (no SwiftPM resources needed).
 ///
 /// Each migration's SQL is self-contained and self-recording (it creates
 /// `schema_migrations` if needed and inserts its own version), so a DBA can apply the copy
 /// in `deploy/sql/` by hand (`psql -1 -v ON_ERROR_STOP=1 -f deploy/sql/001_orders.sql`) and
 /// the consumer's migrator then skips it. A test checks the files equal these constants.
+
 public enum Migrations {
     /// Every migration, ascending.
     public static let all: [PostgresMigration] = [
@@ -11,7 +14,7 @@ public enum Migrations {
     ]
 
     /// The version bookkeeping table; the migrator creates it first (under the lock).
-    public static let schemaMigrationsTable = """
+    static let schemaMigrationsTable = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version    int PRIMARY KEY,
             applied_at timestamptz NOT NULL DEFAULT now()
@@ -20,7 +23,7 @@ public enum Migrations {
 
     /// Migration 001: the `orders` table from docs/CONTRACT.md ("PostgreSQL schema").
     /// Identical to `deploy/sql/001_orders.sql`.
-    public static let v001Orders = """
+    static let v001Orders = """
         -- KafkaTrace migration 001: orders (docs/CONTRACT.md, "PostgreSQL schema").
         -- Applied by kafkatrace-consumer at start (PostgresMigrator: one transaction, under
         -- pg_advisory_lock). By hand: psql -1 -v ON_ERROR_STOP=1 -f 001_orders.sql

@@ -37,7 +37,7 @@ public final class PostgresClient: Sendable {
     public var connectionState: PostgresConnectionState { session.state }
 
     /// True while connected (last known state; see `ping()` to check for real).
-    public var isConnected: Bool { session.state.isConnected }
+    var isConnected: Bool { session.state.isConnected }
 
     /// Connects now instead of on first use (or checks the existing connection).
     public func connect() async throws(PostgresError) {

@@ -1,15 +1,16 @@
 /// A validated connection target: the parsed `postgres.url` plus `postgres.sslmode` and a
 /// connect timeout, ready for `PQconnectdbParams`.
+import SharedCore
 public struct PostgresConnectionOptions: Sendable, Equatable {
     /// One libpq keyword/value pair.
-    public struct Parameter: Sendable, Equatable {
-        public var keyword: String
-        public var value: String
+    struct Parameter: Sendable, Equatable {
+        var keyword: String
+        var value: String
         var isSecret: Bool
     }
 
     /// Every parameter passed to libpq, in order.
-    public let parameters: [Parameter]
+    let parameters: [Parameter]
 
     /// Parses `url` (libpq URI `postgresql://user:pw@host:port/db?opt=v` or keyword form
     /// `host=... dbname=...`) with `PQconninfoParse`.
@@ -19,7 +20,7 @@ public struct PostgresConnectionOptions: Sendable, Equatable {
     /// - `connectTimeout`: used as `connect_timeout` unless the URL sets one (libpq's own
     ///   default waits forever on an unreachable host). Whole seconds, at least 1.
     /// - `applicationName`: `application_name` unless the URL sets one (shows in `pg_stat_activity`).
-    public init(
+    init(
         url: String, sslmode: PostgresSSLMode? = nil, connectTimeout: Duration = .seconds(5),
         applicationName: String? = "kafkatrace"
     ) throws(PostgresError) {
@@ -35,7 +36,7 @@ public struct PostgresConnectionOptions: Sendable, Equatable {
             }
         }
         if !parsed.contains(where: { $0.keyword == "connect_timeout" }) {
-            let seconds = max(1, connectTimeout.components.seconds)
+            let seconds = max(1, connectTimeout.wholeMilliseconds / 1000)
             parsed.append(Parameter(keyword: "connect_timeout", value: String(seconds), isSecret: false))
         }
         if let applicationName, !parsed.contains(where: { $0.keyword == "application_name" }) {
@@ -45,19 +46,19 @@ public struct PostgresConnectionOptions: Sendable, Equatable {
     }
 
     /// The value of one keyword, nil when unset.
-    public func value(of keyword: String) -> String? {
+    func value(of keyword: String) -> String? {
         parameters.first { $0.keyword == keyword }?.value
     }
 
     /// Keyword form with secrets (the password) replaced by `*****`, for logs and errors.
-    public var redacted: String {
+    var redacted: String {
         parameters.map { parameter in
             "\(parameter.keyword)=\(parameter.isSecret ? "*****" : PostgresConnectionOptions.quote(parameter.value))"
         }.joined(separator: " ")
     }
 
     /// Short target for error messages: `user@host:port/dbname` (no secrets).
-    public var target: String {
+    var target: String {
         let user = value(of: "user").map { "\($0)@" } ?? ""
         let host = value(of: "host") ?? value(of: "hostaddr") ?? "localhost"
         let port = value(of: "port") ?? "5432"

@@ -12,5 +12,5 @@ public enum PostgresConnectionState: String, Sendable, Equatable {
     case closed
 
     /// Connected (idle or busy).
-    public var isConnected: Bool { self == .idle || self == .busy }
+    var isConnected: Bool { self == .idle || self == .busy }
 }

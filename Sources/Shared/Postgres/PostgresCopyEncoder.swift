@@ -1,9 +1,9 @@
 /// Encodes rows for `COPY ... FROM STDIN` in PostgreSQL's text format (tab-separated,
 /// `\N` for NULL, newline-terminated) and quotes identifiers for the COPY statement.
-public enum PostgresCopyEncoder {
+enum PostgresCopyEncoder {
     /// Appends one row: each value escaped (`\` → `\\`, tab → `\t`, newline → `\n`,
     /// carriage return → `\r`), NULL as `\N`, columns joined by tabs, then a newline.
-    public static func append(_ row: [String?], to buffer: inout [UInt8]) {
+    static func append(_ row: [String?], to buffer: inout [UInt8]) {
         for (index, value) in row.enumerated() {
             if index > 0 { buffer.append(UInt8(ascii: "\t")) }
             guard let value else {
@@ -25,7 +25,7 @@ public enum PostgresCopyEncoder {
     }
 
     /// One row as text, for tests and debugging.
-    public static func encode(_ row: [String?]) -> String {
+    static func encode(_ row: [String?]) -> String {
         var buffer: [UInt8] = []
         append(row, to: &buffer)
         return String(decoding: buffer, as: UTF8.self)
@@ -33,14 +33,14 @@ public enum PostgresCopyEncoder {
 
     /// Double-quotes an identifier, doubling embedded quotes; a dotted name
     /// (`schema.table`) is quoted part by part. Quoted names are case sensitive.
-    public static func quoteIdentifier(_ name: String) -> String {
+    static func quoteIdentifier(_ name: String) -> String {
         name.split(separator: ".", omittingEmptySubsequences: false).map { part in
             "\"" + part.replacing("\"", with: "\"\"") + "\""
         }.joined(separator: ".")
     }
 
     /// `COPY "table" ("a", "b") FROM STDIN`.
-    public static func statement(table: String, columns: [String]) -> String {
+    static func statement(table: String, columns: [String]) -> String {
         let list = columns.map(quoteIdentifier).joined(separator: ", ")
         return "COPY \(quoteIdentifier(table)) (\(list)) FROM STDIN"
     }

@@ -7,7 +7,7 @@
 /// the lock finds everything applied and does nothing.
 public struct PostgresMigrator: Sendable {
     /// The advisory lock key every KafkaTrace replica uses (ASCII "KTRCMIGR").
-    public static let advisoryLockKey: Int64 = 0x4B54_5243_4D49_4752
+    static let advisoryLockKey: Int64 = 0x4B54_5243_4D49_4752
 
     public let client: PostgresClient
     public let migrations: [PostgresMigration]
@@ -49,7 +49,7 @@ public struct PostgresMigrator: Sendable {
     }
 
     /// The versions recorded in `schema_migrations`, ascending (empty when the table is missing).
-    public func appliedVersions() async throws(PostgresError) -> [Int] {
+    func appliedVersions() async throws(PostgresError) -> [Int] {
         let exists = try await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL")
         guard exists.rows.first?.first == "t" else { return [] }
         let rows = try await client.query("SELECT version FROM schema_migrations ORDER BY version")

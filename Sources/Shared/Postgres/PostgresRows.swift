@@ -2,29 +2,29 @@
 /// affected-row count from the command tag (`PQcmdTuples`).
 public struct PostgresRows: Sendable, Equatable {
     /// Column names in result order.
-    public let columns: [String]
+    let columns: [String]
     /// Rows in result order; each has `columns.count` values in PostgreSQL's text format.
-    public let rows: [[String?]]
+    let rows: [[String?]]
     /// Rows inserted/updated/deleted/selected/copied as the server reported (0 for DDL).
-    public let affectedRows: Int
+    let affectedRows: Int
 
-    public init(columns: [String], rows: [[String?]], affectedRows: Int) {
+    init(columns: [String], rows: [[String?]], affectedRows: Int) {
         self.columns = columns
         self.rows = rows
         self.affectedRows = affectedRows
     }
 
     /// Number of rows returned.
-    public var count: Int { rows.count }
+    var count: Int { rows.count }
 
     /// True when no row was returned.
-    public var isEmpty: Bool { rows.isEmpty }
+    var isEmpty: Bool { rows.isEmpty }
 
     /// One row.
-    public subscript(row: Int) -> [String?] { rows[row] }
+    subscript(row: Int) -> [String?] { rows[row] }
 
     /// The value of the named column in `row`; nil when NULL or when there is no such column.
-    public func value(_ row: Int, _ column: String) -> String? {
+    func value(_ row: Int, _ column: String) -> String? {
         guard let index = columns.firstIndex(of: column) else { return nil }
         return rows[row][index]
     }

@@ -1,5 +1,5 @@
 /// libpq's `sslmode`, ordered from weakest to strictest (config key `postgres.sslmode`).
-public enum PostgresSSLMode: String, ConfigChoice, Comparable {
+public enum PostgresSSLMode: String, Sendable, CaseIterable, Comparable {
     case disable
     case allow
     case prefer

@@ -25,7 +25,7 @@ final class PostgresSession: @unchecked Sendable {
     }
 
     /// Last known connection state (any thread).
-    var state: PostgresConnectionState { stateBox.withLock { $0 } }
+    public var state: PostgresConnectionState { stateBox.withLock { $0 } }
 
     private func setState(_ newState: PostgresConnectionState) {
         stateBox.withLock { $0 = newState }

@@ -1,5 +1,5 @@
+@testable import SharedConfig
 import Testing
-@testable import Shared
 
 @Suite struct RedactionTests {
     @Test(arguments: [

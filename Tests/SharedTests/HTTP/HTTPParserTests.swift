@@ -1,6 +1,6 @@
+@testable import SharedHTTP
 import Testing
 
-@testable import Shared
 
 @Suite struct HTTPParserTests {
     /// Feeds `text` and collects results until more data is needed or parsing failed.

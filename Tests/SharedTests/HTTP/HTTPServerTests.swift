@@ -1,3 +1,5 @@
+@testable import SharedHTTP
+@testable import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +9,6 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
-@testable import Shared
 
 @Suite struct HTTPServerTests {
     static func testConfiguration(

@@ -1,6 +1,6 @@
+@testable import SharedHTTP
 import Testing
 
-@testable import Shared
 
 @Suite struct RouterTests {
     private func makeRouter() -> Router {

@@ -1,6 +1,6 @@
+@testable import SharedHTTP
 import Testing
 
-@testable import Shared
 
 @Suite struct SocketAddressTests {
     @Test func parsesIPv4AndIPv6Literals() throws {

@@ -1,5 +1,5 @@
+@testable import SharedKafka
 import Testing
-@testable import Shared
 
 @Suite struct KafkaErrorTests {
     @Test func codesRoundTripAndUnknownValuesAreKept() {

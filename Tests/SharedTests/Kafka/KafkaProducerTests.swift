@@ -1,16 +1,14 @@
 import Foundation
+@testable import SharedKafka
+@testable import TestSupport
 import Testing
-@testable import Shared
 
 @Suite struct KafkaProducerTests {
     @Test func roundTripKeysValuesHeadersWithOneReportPerSend() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 3)
-        let topic = KafkaTestSupport.uniqueTopic("roundtrip")
-        try cluster.createTopic(name: topic, partitions: 3, replicationFactor: 3)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("roundtrip", partitions: 3, brokers: 3)
         let reports = Collector<DeliveryReport>()
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: reports.append)
-        defer { producer.close() }
 
         let count = 200
         for index in 0..<count {
@@ -33,7 +31,7 @@ import Testing
         await consumer.close()
         #expect(messages.count == count)
         for message in messages {
-            let index = try #require(Int(String(decoding: message.value, as: UTF8.self).dropFirst("order-".count)))
+            let index = try #require(Int(String(decoding: message.value ?? [], as: UTF8.self).dropFirst("order-".count)))
             #expect(message.key == Array("customer-\(index % 7)".utf8))
             #expect(message.headers.map(\.0) == ["event_type", "seq", "empty"])
             #expect(message.header("event_type") == Array("order.created".utf8))
@@ -45,16 +43,35 @@ import Testing
         }
     }
 
+    /// A null value (tombstone) and an empty value are different on the wire and stay so.
+    @Test func nullAndEmptyValuesRoundTripAsThemselves() async throws {
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("nullvalue", partitions: 1)
+        let producer = try KafkaProducer(
+            properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
+        try producer.send(topic: topic, key: Array("null".utf8), value: nil, id: 1)
+        try producer.send(topic: topic, key: Array("empty".utf8), value: [], id: 2)
+        try producer.send(topic: topic, key: Array("bytes".utf8), value: [7], id: 3)
+        #expect(await producer.flush(timeout: .seconds(20)) == 0)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)"))
+        try consumer.subscribe(topics: [topic])
+        let messages = await KafkaTestSupport.consume(consumer, count: 3)
+        await consumer.close()
+        await producer.close()
+        let byKey = Dictionary(uniqueKeysWithValues: messages.map { (String(decoding: $0.key ?? [], as: UTF8.self), $0.value) })
+        #expect(byKey.count == 3)
+        #expect(byKey["null"] == .some(nil))
+        #expect(byKey["empty"] == .some([]))
+        #expect(byKey["bytes"] == .some([7]))
+    }
+
     @Test func queueFullThrowsAndBoundedSendWaitsForRoom() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("queuefull")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("queuefull", partitions: 1)
         try cluster.setBrokerRTT(1, rtt: .milliseconds(100))
         let reports = Collector<DeliveryReport>()
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster, ["queue.buffering.max.messages": "10"]),
             onDeliveryReport: reports.append)
-        defer { producer.close() }
 
         var sent = 0
         var sawQueueFull = false
@@ -82,14 +99,11 @@ import Testing
     }
 
     @Test func boundedSendThrowsWhenQueueStaysFull() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("stuck")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("stuck", partitions: 1)
         try cluster.setBrokerDown(1)
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster, ["queue.buffering.max.messages": "2"]),
             onDeliveryReport: { _ in })
-        defer { producer.close() }
         try producer.send(topic: topic, key: nil, value: [1], id: 1)
         try producer.send(topic: topic, key: nil, value: [2], id: 2)
         await #expect {
@@ -102,14 +116,11 @@ import Testing
     }
 
     @Test func brokerOutageDelaysButLosesNothing() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 3)
-        let topic = KafkaTestSupport.uniqueTopic("outage")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 3)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("outage", partitions: 1, brokers: 3)
         try cluster.setPartitionLeader(topic: topic, partition: 0, broker: 2)
         let reports = Collector<DeliveryReport>()
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: reports.append)
-        defer { producer.close() }
         try producer.send(topic: topic, key: nil, value: [0], id: 0)
         #expect(await reports.wait { $0.count == 1 })
 
@@ -142,7 +153,6 @@ import Testing
         try cluster.createTopic(name: topic, partitions: 4, replicationFactor: 2)
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
-        defer { producer.close() }
         let metadata = try await producer.metadata(topic: nil, timeout: .seconds(10))
         #expect(metadata.brokers.map(\.id).sorted() == [1, 2, 3])
         #expect(metadata.brokers.allSatisfy { $0.port > 0 && !$0.host.isEmpty })
@@ -160,7 +170,6 @@ import Testing
         let cluster = try RDKafkaMockCluster(brokers: 1)
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
-        defer { producer.close() }
         await #expect {
             try await producer.createTopic(name: "bad", partitions: 0, replicationFactor: 1, timeout: .seconds(1))
         } throws: { error in
@@ -175,14 +184,11 @@ import Testing
     }
 
     @Test func statisticsCallbackDeliversParsableJSON() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("stats")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("stats", partitions: 1)
         let stats = Collector<String>()
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster, ["statistics.interval.ms": "100"]),
             onDeliveryReport: { _ in }, onStatistics: stats.append)
-        defer { producer.close() }
         try producer.send(topic: topic, key: nil, value: [1, 2, 3], id: 7)
         _ = await producer.flush(timeout: .seconds(10))
         #expect(await stats.wait { documents in
@@ -194,11 +200,11 @@ import Testing
         #expect(parsed.brokers[0].txBytes > 0)
     }
 
-    @Test func closedProducerRefusesSends() throws {
+    @Test func closedProducerRefusesSends() async throws {
         let cluster = try RDKafkaMockCluster(brokers: 1)
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
-        producer.close()
+        await producer.close()
         #expect(throws: KafkaError.self) { try producer.send(topic: "t", key: nil, value: [1], id: 1) }
     }
 

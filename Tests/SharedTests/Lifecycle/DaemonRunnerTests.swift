@@ -1,9 +1,11 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+@testable import SharedLifecycle
+@testable import SharedLogging
 import Synchronization
+@testable import TestSupport
 import Testing
-@testable import Shared
 
 /// A service that runs until graceful shutdown and records what readiness said at that moment.
 private struct DrainingService: Service {

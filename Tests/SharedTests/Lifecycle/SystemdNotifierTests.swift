@@ -1,6 +1,7 @@
 import Foundation
+@testable import SharedLifecycle
+@testable import TestSupport
 import Testing
-@testable import Shared
 
 extension SystemdEnvironmentSuite {
     @Suite struct SystemdNotifierTests {

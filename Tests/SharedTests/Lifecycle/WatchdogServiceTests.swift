@@ -1,8 +1,10 @@
 import Foundation
 import Logging
+@testable import SharedLifecycle
+@testable import SharedLogging
 import Synchronization
+@testable import TestSupport
 import Testing
-@testable import Shared
 
 extension SystemdEnvironmentSuite {
     @Suite struct WatchdogServiceTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
+@testable import SharedLogging
 import Testing
-@testable import Shared
 
 @Suite struct JSONLogHandlerTests {
     private func parse(_ line: String) throws -> [String: Any] {

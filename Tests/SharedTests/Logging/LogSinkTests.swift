@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
+@testable import SharedLogging
 import Synchronization
 import Testing
-@testable import Shared
 
 @Suite struct LogSinkTests {
     /// Many threads write lines longer than PIPE_BUF into one pipe; every line read back is whole.

@@ -1,6 +1,6 @@
 import Logging
+@testable import SharedLogging
 import Testing
-@testable import Shared
 
 @Suite struct TextLogHandlerTests {
     @Test func readableSingleLine() throws {

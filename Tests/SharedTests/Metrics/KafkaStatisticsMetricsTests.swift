@@ -1,7 +1,9 @@
 import Logging
 import Prometheus
+@testable import SharedKafka
+@testable import SharedMetrics
+@testable import TestSupport
 import Testing
-@testable import Shared
 
 @Suite struct KafkaStatisticsMetricsTests {
     private static func document(name: String = "rdkafka#producer-1", tx: Int, rx: Int, retries: (Int, Int), queue: Int, rtt: (Int, Int)) -> String {
@@ -18,7 +20,7 @@ import Testing
     @Test func countersGrowByTheDeltaAndGaugesTakeTheLatestValue() {
         let registry = PrometheusCollectorRegistry()
         let metrics = KafkaStatisticsMetrics(registry: registry, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-        let value = { (name: String, labels: [String: String]) in ProducerTestSupport.metric(registry, name, labels) }
+        let value = { (name: String, labels: [String: String]) in MetricsTestSupport.value(registry, name, labels) }
 
         metrics.record(json: Self.document(tx: 1000, rx: 200, retries: (1, 2), queue: 7, rtt: (1500, 2500)))
         #expect(value("kafkatrace_kafka_tx_bytes_total", [:]) == 1000)
@@ -54,21 +56,18 @@ import Testing
     }
 
     @Test func realProducerStatisticsFeedTheMetrics() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("stats")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("stats", partitions: 1)
         let registry = PrometheusCollectorRegistry()
         let metrics = KafkaStatisticsMetrics(registry: registry, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         var properties = KafkaTestSupport.producerProperties(cluster)
         properties["statistics.interval.ms"] = "100"
         let producer = try KafkaProducer(properties: properties, onDeliveryReport: { _ in }, onStatistics: metrics.statisticsHandler)
-        defer { producer.close() }
         for i in 0..<20 { try producer.send(topic: topic, key: nil, value: Array("order \(i) for the statistics test".utf8), id: UInt64(i)) }
         #expect(await producer.flush(timeout: .seconds(10)) == 0)
         var tx = 0.0
         for _ in 0..<50 where tx == 0 {
             try await Task.sleep(for: .milliseconds(100))
-            tx = ProducerTestSupport.metric(registry, "kafkatrace_kafka_tx_bytes_total")
+            tx = MetricsTestSupport.value(registry, "kafkatrace_kafka_tx_bytes_total")
         }
         #expect(tx > 0)
         #expect(registry.emitToString().contains("kafkatrace_kafka_broker_rtt_seconds{broker=\"1\"}"))

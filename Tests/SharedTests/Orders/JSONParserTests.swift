@@ -1,5 +1,5 @@
+@testable import SharedOrders
 import Testing
-@testable import Shared
 
 @Suite struct JSONParserTests {
     private func kind(_ text: String) -> JSONParseError.Kind? {

@@ -1,6 +1,6 @@
 import Foundation
+@testable import SharedOrders
 import Testing
-@testable import Shared
 
 @Suite struct OrderCodecBatchTests {
     static let good = #"{"customer_id":"CUST-00001","items":[{"item_id":"ITEM-01","name":"A","quantity":1,"unit_price":2.5}],"total_amount":2.5}"#

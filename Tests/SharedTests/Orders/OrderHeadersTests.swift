@@ -1,5 +1,5 @@
+@testable import SharedOrders
 import Testing
-@testable import Shared
 
 @Suite struct OrderHeadersTests {
     @Test func buildsTheContractHeaders() throws {

@@ -1,5 +1,5 @@
+@testable import SharedOrders
 import Testing
-@testable import Shared
 
 @Suite struct OrderIDGeneratorTests {
     static let now = OrderTimestamp(millisecondsSinceEpoch: 1_795_426_200_123)

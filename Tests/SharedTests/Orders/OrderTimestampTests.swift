@@ -1,6 +1,6 @@
 import Foundation
+@testable import SharedOrders
 import Testing
-@testable import Shared
 
 @Suite struct OrderTimestampTests {
     @Test func formatsUTCWithMilliseconds() {

@@ -1,6 +1,6 @@
 import Foundation
+@testable import SharedOrders
 import Testing
-@testable import Shared
 
 @Suite struct OrderValidatorTests {
     static let now = OrderTimestamp(millisecondsSinceEpoch: 1_795_426_200_123)

@@ -1,5 +1,5 @@
+@testable import SharedOrders
 import Testing
-@testable import Shared
 
 @Suite struct TraceParentTests {
     static let sample = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

@@ -1,6 +1,7 @@
+@testable import SharedPostgres
+@testable import TestSupport
 import Testing
 
-@testable import Shared
 
 private struct Boom: Error {}
 

@@ -1,6 +1,6 @@
+@testable import SharedPostgres
 import Testing
 
-@testable import Shared
 
 @Suite struct PostgresCopyEncoderTests {
     @Test func escapesTextFormatSpecials() {

@@ -1,6 +1,6 @@
+@testable import SharedPostgres
 import Testing
 
-@testable import Shared
 
 @Suite struct PostgresErrorTests {
     private func failed(_ sqlstate: String?) -> PostgresError {

@@ -1,7 +1,8 @@
 import Foundation
+@testable import SharedPostgres
+@testable import TestSupport
 import Testing
 
-@testable import Shared
 
 /// Insert-path measurement for the consumer (run via `scripts/bench-pg-insert`; disabled in
 /// normal test runs, shown as skipped with this reason): multi-row parameterized

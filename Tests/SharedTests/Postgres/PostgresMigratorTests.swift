@@ -1,7 +1,8 @@
 import Foundation
+@testable import SharedPostgres
+@testable import TestSupport
 import Testing
 
-@testable import Shared
 
 @Suite struct PostgresMigratorTests {
     @Test func appliesOnceThenIsANoOp() async throws {

@@ -1,7 +1,9 @@
 import Foundation
+@testable import SharedConfig
+@testable import SharedHTTP
+@testable import SharedOrders
 import Testing
 
-@testable import Shared
 
 /// Replays fuzz inputs through the same steps as the libFuzzer entries in `Fuzz/targets/`:
 /// every file of `Fuzz/regressions/<target>/` (inputs that once crashed or broke an oracle) and
@@ -147,9 +149,9 @@ import Testing
                 let secrets = environment.filter { secretNames.contains($0.key) && $0.value.count >= 8 }.map(\.value)
                 let output: String
                 do {
-                    output = first % 5 == 2
-                        ? try ProducerConfig.load(arguments: arguments, environment: environment).renderEffective()
-                        : try ConsumerConfig.load(arguments: arguments, environment: environment).renderEffective()
+                    output = try ConfigCatalog.readEveryKey(
+                        for: first % 5 == 2 ? .producer : .consumer, arguments: arguments, environment: environment
+                    ).render()
                 } catch {
                     #expect(!error.description.isEmpty, "\(name)")
                     output = error.description

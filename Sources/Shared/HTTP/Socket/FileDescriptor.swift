@@ -5,7 +5,7 @@ import Synchronization
 
 /// Owns one file descriptor: closes it on `close()` or, at the latest, in `deinit`.
 /// `close()` is idempotent; after it `rawValue` is -1.
-public final class FileDescriptor: Sendable {
+final class FileDescriptor: Sendable {
     private let fd: Atomic<Int32>
 
     /// Takes ownership of `rawValue`.

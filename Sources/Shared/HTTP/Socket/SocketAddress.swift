@@ -4,20 +4,20 @@ import Glibc
 
 /// An IPv4 or IPv6 socket address, parsed from a literal (`127.0.0.1`, `::1`, `[::1]`, `0.0.0.0`).
 /// Host names are not resolved.
-public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
+struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
     /// The address family.
-    public enum Family: Sendable, Equatable {
+    enum Family: Sendable, Equatable {
         case ipv4
         case ipv6
     }
 
-    public let family: Family
+    let family: Family
     /// The canonical textual form of the address (without brackets).
-    public let host: String
-    public let port: Int
+    let host: String
+    let port: Int
 
     /// Parses `host` with `inet_pton`; `port` must be 0–65535 (0 = ephemeral).
-    public init(host: String, port: Int) throws(SocketError) {
+    init(host: String, port: Int) throws(SocketError) {
         guard (0...65535).contains(port) else {
             throw .invalidAddress(host: host, port: port, reason: "port must be 0-65535")
         }
@@ -59,7 +59,7 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    var description: String {
         family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Errors from the socket layer. Each system-call failure carries the call's name and `errno`.
-public enum SocketError: Error, Sendable, Equatable, CustomStringConvertible {
+enum SocketError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A system call failed; `name` is the C function (`bind`, `accept4`, ...).
     case systemCall(name: String, errno: Int32)
     /// The host is not an IPv4 or IPv6 literal, or the port is out of range.
@@ -11,7 +11,7 @@ public enum SocketError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The descriptor was already closed.
     case closed
 
-    public var description: String {
+    var description: String {
         switch self {
         case .systemCall(let name, let code):
             return "\(name) failed: \(String(cString: strerror(code))) (errno \(code))"

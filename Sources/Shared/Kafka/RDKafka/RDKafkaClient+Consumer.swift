@@ -25,7 +25,8 @@ extension RDKafkaClient {
             return .failure(
                 .from(code: KafkaErrorCode(message.err), message: text, context: "consume \(topic)[\(message.partition)]"))
         }
-        let value = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? []
+        // A NULL payload is a null value (tombstone); a non-NULL one of length 0 is empty.
+        let value = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) }
         let key = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
         var headers: [(String, [UInt8])] = []
         var headerList: OpaquePointer?

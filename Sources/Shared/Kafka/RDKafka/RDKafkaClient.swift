@@ -1,3 +1,4 @@
+import SharedCore
 import CRdKafka
 import Synchronization
 
@@ -96,8 +97,7 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     static func milliseconds(_ duration: Duration) -> Int32 {
-        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        return Int32(clamping: max(0, ms))
+        Int32(clamping: max(0, duration.wholeMilliseconds))
     }
 
     /// Message ids travel in the per-message opaque pointer itself (id + 1, so id 0 is not NULL).

@@ -10,7 +10,7 @@ public final class RDKafkaMockCluster: @unchecked Sendable {
 
     /// The `host:port,...` list clients bootstrap from.
     public let bootstrapServers: String
-    public let brokerCount: Int
+    let brokerCount: Int
 
     /// Starts `brokers` mock brokers (ids 1...brokers). Wraps `rd_kafka_mock_cluster_new`.
     public init(brokers: Int) throws(KafkaError) {
@@ -82,7 +82,7 @@ public final class RDKafkaMockCluster: @unchecked Sendable {
     }
 
     /// Wraps `rd_kafka_mock_clear_request_errors`.
-    public func clearRequestErrors(apiKey: Int16) {
+    func clearRequestErrors(apiKey: Int16) {
         rd_kafka_mock_clear_request_errors(cluster, apiKey)
     }
 

@@ -1,0 +1,66 @@
+import SharedCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import SharedKafka
+
+/// Every `interval` (5 s): `kafkatrace_consumer_lag_messages{topic,partition}` from the
+/// consumer's position and the high watermark, and `kafkatrace_consumer_lag_seconds`.
+///
+/// Lag in seconds is an estimate: when a partition has lag, it is `now − timestamp of the last
+/// committed message` of that partition (or the time since the partition was assigned when
+/// nothing was committed yet). Every unprocessed message was produced after the last processed
+/// one, so this is an upper bound on how long the oldest pending message has waited, and it
+/// keeps growing while the consumer is stuck (a rate-based estimate would divide by zero
+/// there). 0 when the partition has no lag.
+struct LagMonitor: Service {
+    let pipeline: OrderConsumerPipeline
+    let metrics: ConsumerMetrics
+    let interval: Duration
+    let logger: Logger
+
+    init(pipeline: OrderConsumerPipeline, metrics: ConsumerMetrics, interval: Duration = .seconds(5), logger: Logger) {
+        self.pipeline = pipeline
+        self.metrics = metrics
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await update()
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// One measurement (also called by tests).
+    func update() async {
+        let lags: [PartitionLag]
+        do {
+            lags = try await pipeline.consumer.lag(timeout: .seconds(2))
+        } catch {
+            logger.debug("lag query failed", metadata: ["error": "\(error)"])
+            return
+        }
+        let (committedMs, assignedAt) = pipeline.lagClocks()
+        let nowMs = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        let now = ContinuousClock.now
+        var values: [TopicPartition: (messages: Int64, seconds: Double)] = [:]
+        for lag in lags {
+            let partition = TopicPartition(topic: lag.topic, partition: lag.partition)
+            var seconds = 0.0
+            if lag.lag > 0 {
+                if let last = committedMs[partition] {
+                    seconds = Double(max(0, nowMs - last)) / 1000
+                } else if let since = assignedAt[partition] {
+                    let waited = now - since
+                    seconds = waited.inSeconds
+                }
+            }
+            values[partition] = (lag.lag, seconds)
+        }
+        metrics.setLag(values)
+    }
+}

@@ -1,0 +1,43 @@
+import SharedKafka
+import SharedOrders
+
+/// A valid order and the Kafka position it was read from: one row of `orders`.
+
+struct OrderRecord: Sendable, Hashable {
+    var order: Order
+    var topic: String
+    var partition: Int32
+    var offset: Int64
+
+    init(order: Order, topic: String, partition: Int32, offset: Int64) {
+        self.order = order
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+
+    /// The partition the order was read from.
+    var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
+
+    /// The `items` column: the lines as a JSON array (contract field names, money with 2 decimals).
+    var itemsJSON: String {
+        var w = JSONByteWriter(capacity: 2 + order.items.count * 96)
+        OrderCodec.encodeItems(order.items, into: &w)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    /// `total_amount` as numeric text, e.g. `25.00`.
+    var totalText: String {
+        var w = JSONByteWriter(capacity: 24)
+        w.cents(order.totalCents)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    /// The column values in `OrderStore.columns` order, as PostgreSQL text.
+    var columnValues: [String?] {
+        [
+            order.orderID, order.customerID, itemsJSON, totalText, order.status.rawValue,
+            order.createdAt.description, topic, String(partition), String(offset),
+        ]
+    }
+}

@@ -1,0 +1,109 @@
+import Logging
+import Prometheus
+import ServiceLifecycle
+import SharedKafka
+import SharedOrders
+import Synchronization
+
+/// The built-in order generator (`order.rate`, `order.jitter`, `order.burst`): paces with
+/// `RatePacer`, makes a random valid order, and publishes it with a new `traceparent`.
+///
+/// Backpressure: when librdkafka's queue stays full past `kafka.enqueue_timeout_ms` it retries
+/// (the generator waits, it never drops an order). Rate 0 idles until shutdown; `unlimited`
+/// never sleeps. With `limit`, it stops after that many orders (benchmarks) and calls
+/// `onLimitReached`. On graceful shutdown it stops at once (the order in hand, if not yet
+/// accepted by librdkafka, is discarded: it was never counted as received).
+final class OrderGeneratorService: Service, Sendable {
+    private let publisher: OrderPublisher
+    private let generator: OrderGenerator
+    private let rate: RatePacer.Rate
+    private let jitter: Double
+    private let burst: Int
+    private let limit: Int?
+    private let onLimitReached: @Sendable () -> Void
+    private let logger: Logger
+    private let published = Atomic<Int>(0)
+    private let skipped = Atomic<Int>(0)
+
+    /// - Parameters:
+    ///   - limit: stop after this many accepted orders (nil = run until shutdown).
+    init(
+        publisher: OrderPublisher, generator: OrderGenerator, rate: RatePacer.Rate, jitter: Double = 0,
+        burst: Int = 1, limit: Int? = nil, logger: Logger, onLimitReached: @escaping @Sendable () -> Void = {}
+    ) throws(OrderError) {
+        // Validates the pacing once, here, so `run` cannot fail on it.
+        _ = try RatePacer(rate: rate, jitter: jitter, burst: burst, start: .now)
+        self.publisher = publisher
+        self.generator = generator
+        self.rate = rate
+        self.jitter = jitter
+        self.burst = burst
+        self.limit = limit
+        self.onLimitReached = onLimitReached
+        self.logger = logger
+    }
+
+    /// Orders accepted by librdkafka so far.
+    var publishedCount: Int { published.load(ordering: .relaxed) }
+
+    /// Ticks the pacer dropped because the loop fell a whole interval behind (see `RatePacer`),
+    /// known once the loop has ended. Published + skipped accounts for every slot of the schedule.
+    var skippedTicks: Int { skipped.load(ordering: .relaxed) }
+
+    func run() async throws {
+        if rate == .disabled {
+            logger.info("order generator off (order.rate=0)")
+            try? await gracefulShutdown()
+            return
+        }
+        logger.info(
+            "order generator started",
+            metadata: ["rate": "\(rate)", "jitter": "\(jitter)", "burst": "\(burst)", "limit": "\(limit.map(String.init) ?? "none")"])
+        let reachedLimit = try await cancelWhenGracefulShutdown { [self] in try await generate() }
+        if reachedLimit {
+            logger.info("order generator reached its limit", metadata: ["orders": "\(publishedCount)"])
+            onLimitReached()
+            try? await gracefulShutdown()
+        }
+        logger.info("order generator stopped", metadata: ["orders": "\(publishedCount)"])
+    }
+
+    /// Runs the pacing loop; returns true when it stopped at `limit`.
+    private func generate() async throws -> Bool {
+        var pacer = try RatePacer(rate: rate, jitter: jitter, burst: burst, start: .now)
+        var rng = SystemRandomNumberGenerator()
+        let metrics = publisher.metrics
+        var count = 0
+        let limit = limit ?? Int.max
+        if limit <= 0 { return true }
+        do {
+            try await pacer.run { [self] in
+                let order = generator.makeOrder(at: .now(), using: &rng)
+                metrics.ordersGenerated.increment()
+                do throws(KafkaError) {
+                    _ = try await publisher.enqueueWaiting(
+                        key: order.kafkaKey, value: OrderCodec.encode(order),
+                        headers: OrderHeaders.make(traceParent: TraceParent.generate(using: &rng)))
+                } catch {
+                    if Task.isCancelled { return }
+                    throw ProducerError.generatorFailed(error)
+                }
+                metrics.receivedGenerator.increment()
+                published.add(1, ordering: .relaxed)
+                count += 1
+                if count >= limit { throw GeneratorLimitReached() }
+            }
+        } catch is GeneratorLimitReached {
+            skipped.store(Int(pacer.skippedTicks), ordering: .relaxed)
+            return true
+        }
+        skipped.store(Int(pacer.skippedTicks), ordering: .relaxed)
+        if pacer.skippedTicks > 0 {
+            logger.notice("order generator fell behind its rate", metadata: ["skipped_ticks": "\(pacer.skippedTicks)"])
+        }
+        return false
+    }
+}
+
+/// Ends the pacing loop at the generator's limit.
+private struct GeneratorLimitReached: Error {}

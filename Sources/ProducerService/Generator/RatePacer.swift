@@ -1,0 +1,182 @@
+import SharedOrders
+
+/// Paces the order generator at `order.rate` orders per second without drift.
+///
+/// Deadlines are absolute, counted from `start`: tick *n* is due at `start + n × interval`
+/// (`interval = burst / rate`), never "sleep(interval) after the work", so time spent working
+/// does not accumulate into drift. Each tick releases `burst` orders back to back (so the mean
+/// rate stays `rate`). With `jitter` *j*, each tick is delayed by a random amount in
+/// `[0, j × interval)`; since that is less than one interval, ticks never reorder.
+///
+/// Falling behind (policy): when a tick's slot has fully passed (now ≥ its base deadline + one
+/// interval), the missed ticks are dropped, counted in `skippedTicks`, and the tick of the
+/// current slot runs at once. So a stall never causes a catch-up flood bigger than one
+/// configured burst, and the schedule stays anchored to `start`.
+///
+/// `rate` 0 disables pacing (`nextDeadline()` is nil); `unlimited` never sleeps.
+
+struct RatePacer: Sendable {
+    /// Orders per second, as configured by `order.rate`.
+    enum Rate: Sendable, Equatable {
+        /// Rate 0: the generator is off.
+        case disabled
+        /// A finite rate, 0.001...1e9 orders per second.
+        case perSecond(Double)
+        /// As fast as the body runs, no sleeping.
+        case unlimited
+
+        /// Parses an `order.rate` value: `unlimited` or a number ≥ 0 (0 = disabled).
+        init(parsing text: String) throws(OrderError) {
+            let trimmed = text.trimmingASCIIWhitespace
+            if trimmed.lowercased() == "unlimited" {
+                self = .unlimited
+                return
+            }
+            guard let value = Double(trimmed), value.isFinite, value >= 0 else {
+                throw .invalidPacing(key: "order.rate", value: text, allowed: "a number ≥ 0 (0 disables) or unlimited")
+            }
+            if value == 0 {
+                self = .disabled
+            } else {
+                guard value >= 0.001, value <= 1e9 else {
+                    throw .invalidPacing(key: "order.rate", value: text, allowed: "0, 0.001 to 1000000000, or unlimited")
+                }
+                self = .perSecond(value)
+            }
+        }
+    }
+
+    let rate: Rate
+    /// Fraction of the interval a tick may be delayed by, 0...1.
+    let jitter: Double
+    /// Orders per tick, ≥ 1.
+    let burst: Int
+    /// The instant tick 0 is due.
+    let start: ContinuousClock.Instant
+    /// Time between ticks (`burst / rate`); nil unless the rate is finite.
+    let interval: Duration?
+
+    /// The next tick to hand out.
+    private(set) var tick: Int64 = 0
+    /// Ticks dropped because the loop fell a whole slot behind.
+    private(set) var skippedTicks: Int64 = 0
+    private var sentInTick = 0
+    private var currentDeadline: ContinuousClock.Instant
+    private var rng: SplitMix64
+
+    /// - Parameters:
+    ///   - seed: seeds the jitter; nil = random.
+    init(
+        rate: Rate, jitter: Double = 0, burst: Int = 1, start: ContinuousClock.Instant, seed: UInt64? = nil
+    ) throws(OrderError) {
+        guard jitter.isFinite, jitter >= 0, jitter <= 1 else {
+            throw .invalidPacing(key: "order.jitter", value: "\(jitter)", allowed: "0.0 to 1.0")
+        }
+        guard burst >= 1 else { throw .invalidPacing(key: "order.burst", value: "\(burst)", allowed: "1 or more") }
+        if case .perSecond(let r) = rate {
+            guard r.isFinite, r >= 0.001, r <= 1e9 else {
+                throw .invalidPacing(key: "order.rate", value: "\(r)", allowed: "0.001 to 1000000000, 0 or unlimited")
+            }
+            let attoseconds = (1e18 * Double(burst) / r).rounded()
+            guard attoseconds < 1e36 else {
+                throw .invalidPacing(key: "order.burst", value: "\(burst)", allowed: "a burst / rate below 10^18 seconds")
+            }
+            interval = Duration(attoseconds: Int128(attoseconds))
+        } else {
+            interval = nil
+        }
+        self.rate = rate
+        self.jitter = jitter
+        self.burst = burst
+        self.start = start
+        self.currentDeadline = start
+        self.rng = seed.map { SplitMix64(seed: $0) } ?? SplitMix64()
+    }
+
+    /// The un-jittered due time of tick `n`: `start + n × interval` (exact integer math).
+    func baseDeadline(tick n: Int64) -> ContinuousClock.Instant {
+        guard let interval else { return start }
+        return start + interval * n
+    }
+
+    /// The deadline of the next order: the `burst` orders of a tick share their tick's deadline.
+    /// Nil when disabled; `start` (always already due) when unlimited.
+    mutating func nextDeadline() -> ContinuousClock.Instant? {
+        switch rate {
+        case .disabled: return nil
+        case .unlimited: return start
+        case .perSecond: break
+        }
+        if sentInTick == 0 {
+            currentDeadline = baseDeadline(tick: tick)
+            if jitter > 0, let interval {
+                let unit = Double(rng.next() >> 11) * 0x1p-53  // [0, 1)
+                currentDeadline = currentDeadline + interval * (jitter * unit)
+            }
+        }
+        sentInTick += 1
+        if sentInTick == burst {
+            sentInTick = 0
+            tick += 1
+        }
+        return currentDeadline
+    }
+
+    /// Applies the falling-behind policy at a tick boundary: when `now` is at or past the end of
+    /// the next tick's slot, jumps to the tick whose slot contains `now`. Returns how many ticks
+    /// were dropped (0 mid-burst, when on time, or when not finitely paced).
+    @discardableResult
+    mutating func skipMissedTicks(now: ContinuousClock.Instant) -> Int64 {
+        guard let interval, sentInTick == 0, now >= baseDeadline(tick: tick) + interval else { return 0 }
+        var target = Int64(((now - start) / interval).rounded(.down))
+        while target > tick && baseDeadline(tick: target) > now { target -= 1 }  // guard float rounding
+        while baseDeadline(tick: target + 1) <= now { target += 1 }
+        let skipped = max(0, target - tick)
+        tick += skipped
+        skippedTicks += skipped
+        return skipped
+    }
+
+    /// Calls `body` once per order until the task is cancelled: sleeps until each deadline
+    /// (`Task.sleep(until:clock:)` by default), applies `skipMissedTicks` at every tick, never
+    /// sleeps when unlimited, returns at once when disabled. Cancellation ends the loop
+    /// normally; an error from `body` ends it by throwing.
+    mutating func run(
+        now: () -> ContinuousClock.Instant = { ContinuousClock.now },
+        sleep: (ContinuousClock.Instant) async throws -> Void = { try await Task.sleep(until: $0, clock: .continuous) },
+        _ body: () async throws -> Void
+    ) async throws {
+        var sinceYield = 0
+        while !Task.isCancelled {
+            if case .perSecond = rate, sentInTick == 0 {
+                skipMissedTicks(now: now())
+            }
+            guard let deadline = nextDeadline() else { return }
+            if case .unlimited = rate {
+                sinceYield += 1
+                if sinceYield >= 1024 {
+                    sinceYield = 0
+                    await Task.yield()
+                }
+            } else if deadline > now() {
+                do {
+                    try await sleep(deadline)
+                } catch is CancellationError {
+                    return
+                }
+            }
+            try await body()
+        }
+    }
+}
+
+extension String {
+    /// The string without leading and trailing spaces, tabs and newlines (no Foundation).
+    var trimmingASCIIWhitespace: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
+    }
+}

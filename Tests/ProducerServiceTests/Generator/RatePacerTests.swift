@@ -1,0 +1,161 @@
+@testable import ProducerService
+@testable import SharedOrders
+import Synchronization
+import Testing
+
+@Suite struct RatePacerTests {
+    static let start = ContinuousClock.now
+
+    @Test func nthDeadlineIsStartPlusNOverRate() throws {
+        var pacer = try RatePacer(rate: .perSecond(10), start: Self.start)
+        #expect(pacer.interval == .milliseconds(100))
+        for n in 0..<1000 {
+            #expect(pacer.nextDeadline() == Self.start + .milliseconds(100) * n)
+        }
+        // No accumulated drift after many ticks.
+        #expect(pacer.baseDeadline(tick: 36_000_000) == Self.start + .seconds(3_600_000))
+        var thirds = try RatePacer(rate: .perSecond(3), start: Self.start)
+        for _ in 0..<3 { _ = thirds.nextDeadline() }
+        let next = thirds.nextDeadline()
+        let third = try #require(next)
+        #expect(abs((third - Self.start - .seconds(1)) / .nanoseconds(1)) < 1)
+        var fractional = try RatePacer(rate: .perSecond(0.5), start: Self.start)
+        _ = fractional.nextDeadline()
+        #expect(fractional.nextDeadline() == Self.start + .seconds(2))
+    }
+
+    @Test func burstsShareATickAndKeepTheMeanRate() throws {
+        var pacer = try RatePacer(rate: .perSecond(100), burst: 4, start: Self.start)
+        #expect(pacer.interval == .milliseconds(40))
+        var deadlines: [ContinuousClock.Instant] = []
+        for _ in 0..<40 {
+            let next = pacer.nextDeadline()
+            deadlines.append(try #require(next))
+        }
+        for group in 0..<10 {
+            let slice = deadlines[group * 4..<group * 4 + 4]
+            #expect(slice.allSatisfy { $0 == Self.start + .milliseconds(40) * group })
+        }
+        #expect(pacer.tick == 10)
+    }
+
+    @Test func jitterStaysWithinBoundsAndNeverReorders() throws {
+        var pacer = try RatePacer(rate: .perSecond(50), jitter: 0.5, burst: 2, start: Self.start, seed: 9)
+        let interval = try #require(pacer.interval)
+        var previous: ContinuousClock.Instant? = nil
+        var offsets: [Duration] = []
+        for k in 0..<2000 {
+            let next = pacer.nextDeadline()
+            let d = try #require(next)
+            let base = pacer.baseDeadline(tick: Int64(k / 2))
+            #expect(d >= base)
+            #expect(d < base + interval * 0.5)
+            if let previous { #expect(d >= previous) }
+            if k % 2 == 1 { #expect(d == previous) }  // the burst shares its jittered deadline
+            previous = d
+            offsets.append(d - base)
+        }
+        #expect(Set(offsets).count > 500)  // it really jitters
+        #expect(offsets.contains { $0 > interval * 0.4 } && offsets.contains { $0 < interval * 0.1 })
+    }
+
+    @Test func disabledAndUnlimited() throws {
+        var off = try RatePacer(rate: .disabled, start: Self.start)
+        #expect(off.nextDeadline() == nil)
+        var fast = try RatePacer(rate: .unlimited, start: Self.start)
+        #expect(fast.nextDeadline() == Self.start)
+        #expect(fast.interval == nil)
+    }
+
+    @Test func parsesRates() throws {
+        #expect(try RatePacer.Rate(parsing: "10") == .perSecond(10))
+        #expect(try RatePacer.Rate(parsing: " 2.5 ") == .perSecond(2.5))
+        #expect(try RatePacer.Rate(parsing: "0") == .disabled)
+        #expect(try RatePacer.Rate(parsing: "unlimited") == .unlimited)
+        #expect(try RatePacer.Rate(parsing: "UNLIMITED") == .unlimited)
+        for bad in ["-1", "abc", "", "nan", "inf", "0.0001", "1e10"] {
+            #expect(throws: OrderError.self, "\(bad)") { try RatePacer.Rate(parsing: bad) }
+        }
+        #expect(throws: OrderError.self) { try RatePacer(rate: .perSecond(1), jitter: 1.5, start: Self.start) }
+        #expect(throws: OrderError.self) { try RatePacer(rate: .perSecond(1), burst: 0, start: Self.start) }
+    }
+
+    @Test func fallingBehindDropsMissedTicksInsteadOfFlooding() throws {
+        var pacer = try RatePacer(rate: .perSecond(10), burst: 2, start: Self.start)  // ticks every 200 ms
+        #expect(pacer.skipMissedTicks(now: Self.start + .milliseconds(150)) == 0)  // within tick 0's slot
+        _ = pacer.nextDeadline()
+        #expect(pacer.skipMissedTicks(now: Self.start + .seconds(5)) == 0)  // mid-burst: finish it first
+        _ = pacer.nextDeadline()
+        // Now at tick 1 (due 200 ms); at 1.05 s, ticks 1...4 are gone and tick 5 (1.0 s) is current.
+        #expect(pacer.skipMissedTicks(now: Self.start + .milliseconds(1050)) == 4)
+        #expect(pacer.skippedTicks == 4)
+        #expect(pacer.nextDeadline() == Self.start + .seconds(1))
+        #expect(pacer.nextDeadline() == Self.start + .seconds(1))
+        #expect(pacer.nextDeadline() == Self.start + .milliseconds(1200))  // back on the original grid
+    }
+
+    /// The run loop with an injected clock: sleeps until each absolute deadline, skips when late.
+    @Test func runLoopSleepsToAbsoluteDeadlines() async throws {
+        final class FakeClock: Sendable {
+            let state: Mutex<(now: ContinuousClock.Instant, sleeps: [ContinuousClock.Instant], bodies: Int)>
+            init(_ start: ContinuousClock.Instant) { state = Mutex((start, [], 0)) }
+        }
+        let clock = FakeClock(Self.start)
+        var pacer = try RatePacer(rate: .perSecond(4), start: Self.start)  // 250 ms
+        struct Stop: Error {}
+        do {
+            try await pacer.run(
+                now: { clock.state.withLock { $0.now } },
+                sleep: { deadline in clock.state.withLock { $0.sleeps.append(deadline); $0.now = deadline } }
+            ) {
+                let n = clock.state.withLock { s in
+                    s.bodies += 1
+                    // Work takes 100 ms, except the 3rd body which stalls for 1 s.
+                    s.now = s.now + (s.bodies == 3 ? .seconds(1) : .milliseconds(100))
+                    return s.bodies
+                }
+                if n == 6 { throw Stop() }
+            }
+            Issue.record("run returned without the body stopping it")
+        } catch is Stop {}
+        let s = clock.state.withLock { $0 }
+        // Bodies at 0 (no sleep), 250, 500 (stalls until 1.5 s); ticks 3...5 are skipped, tick 6 (due 1.5 s)
+        // runs at once without sleeping, then ticks 7 and 8 sleep to 1.75 s and 2 s.
+        let ms: [Int] = [250, 500, 1750, 2000]
+        #expect(s.sleeps == ms.map { Self.start + .milliseconds($0) })
+        #expect(pacer.skippedTicks == 3)
+        #expect(s.bodies == 6)
+    }
+
+    @Test func runReturnsAtOnceWhenDisabledAndStopsOnCancel() async throws {
+        var off = try RatePacer(rate: .disabled, start: Self.start)
+        var calls = 0
+        try await off.run { calls += 1 }
+        #expect(calls == 0)
+
+        let counted = Mutex(0)
+        let task = Task {
+            var pacer = try RatePacer(rate: .perSecond(1), start: .now)
+            try await pacer.run { counted.withLock { $0 += 1 } }
+        }
+        task.cancel()
+        try await task.value  // returns normally on cancellation
+        #expect(counted.withLock { $0 } <= 1)
+    }
+
+    @Test func unlimitedRunsTheBodyWithoutSleeping() async throws {
+        var pacer = try RatePacer(rate: .unlimited, start: Self.start)
+        var calls = 0
+        struct Stop: Error {}
+        do {
+            try await pacer.run(
+                now: { Self.start },
+                sleep: { _ in Issue.record("unlimited mode slept") }
+            ) {
+                calls += 1
+                if calls == 5000 { throw Stop() }
+            }
+        } catch is Stop {}
+        #expect(calls == 5000)
+    }
+}

@@ -1,0 +1,8 @@
+@testable import SharedCore
+import Testing
+
+@Suite struct KafkaTraceTests {
+    @Test func versionIsSemantic() {
+        #expect(KafkaTrace.version.split(separator: ".").count == 3)
+    }
+}
