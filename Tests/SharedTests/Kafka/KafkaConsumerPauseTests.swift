@@ -1,5 +1,6 @@
+@testable import SharedKafka
+@testable import TestSupport
 import Testing
-@testable import Shared
 
 /// Pauses across a rebalance: a partition paused (by the application, or internally because
 /// the buffer was full) when it is revoked comes back unpaused when it is assigned again.
@@ -11,17 +12,17 @@ import Testing
 /// second consumer joining while the buffer was full).
 @Suite struct KafkaConsumerPauseTests {
     private func value(_ message: KafkaMessage) -> Int {
-        Int(String(decoding: message.value, as: UTF8.self)) ?? -1
+        Int(String(decoding: message.value ?? [], as: UTF8.self)) ?? -1
     }
 
     private func produce(_ cluster: RDKafkaMockCluster, topic: String, count: Int) async throws {
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
-        defer { producer.close() }
         for index in 0..<count {
             try producer.send(topic: topic, key: nil, value: Array(String(index).utf8), id: UInt64(index))
         }
         #expect(await producer.flush(timeout: .seconds(20)) == 0)
+        await producer.close()
     }
 
     /// A second member joins (every partition is revoked: eager protocol) and, once the group
@@ -45,9 +46,7 @@ import Testing
     }
 
     @Test func partitionPausedByTheApplicationIsFetchedAgainAfterRevokeAndAssign() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("pause-app")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("pause-app", partitions: 1)
         try await produce(cluster, topic: topic, count: 30)
         let events = Collector<RebalanceEvent>()
         let first = try KafkaConsumer(
@@ -67,9 +66,7 @@ import Testing
     }
 
     @Test func partitionPausedForAFullBufferIsFetchedAgainAfterRevokeAndAssign() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("pause-full")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("pause-full", partitions: 1)
         try await produce(cluster, topic: topic, count: 30)
         let events = Collector<RebalanceEvent>()
         let first = try KafkaConsumer(
