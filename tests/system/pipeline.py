@@ -59,7 +59,8 @@ class Pipeline:
             "KAFKATRACE_CONSUMER_BREAKER_RESET_MS": "500",
             "KAFKATRACE_KAFKA_STATISTICS_INTERVAL_MS": "1000",
             "KAFKATRACE_SHUTDOWN_TIMEOUT_MS": "10000",
-            "KAFKATRACE_LOG_LEVEL": "notice",
+            # info: the rebalance events (assign / revoke / lost) are in the log for a post-mortem.
+            "KAFKATRACE_LOG_LEVEL": "info",
         }
         env.update(self.extra_consumer_env)
         return env
@@ -207,17 +208,45 @@ class Pipeline:
             records.append((order_id, int(partition), int(offset)))
         return records
 
-    def topic_high_watermarks(self):
-        """Sum of the partitions' high watermarks: every message ever appended. The dev cluster
-        drops a partition's oldest messages past ~5 MiB (librdkafka's mock); the watermark stays."""
+    def high_watermarks(self):
+        """Per partition, the high watermark: every message ever appended. The dev cluster drops
+        a partition's oldest messages past ~5 MiB (librdkafka's mock); the watermark stays."""
         argv = ["kcat", "-Q", "-b", self.devcluster.brokers]
         for partition in range(PARTITIONS):
             argv += ["-t", f"{TOPIC}:{partition}:-1"]
         out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True).stdout
-        offsets = [int(m) for m in re.findall(r"offset (\d+)", out)]
-        if len(offsets) != PARTITIONS:
-            raise RuntimeError(f"kcat -Q gave {len(offsets)} of {PARTITIONS} watermarks: {out!r}")
-        return sum(offsets)
+        marks = {int(p): int(o) for p, o in re.findall(r"\[(\d+)\] offset (\d+)", out)}
+        if len(marks) != PARTITIONS:
+            raise RuntimeError(f"kcat -Q gave {len(marks)} of {PARTITIONS} watermarks: {out!r}")
+        return marks
+
+    def topic_high_watermarks(self):
+        """Sum of the partitions' high watermarks."""
+        return sum(self.high_watermarks().values())
+
+    def missing_offsets(self, limit=20):
+        """Where the table has a hole: (partition, offset) below the high watermark with no row
+        (each row keeps the Kafka partition and offset it came from), with when the rows next to
+        it were written and, if the dev cluster still has it, the message's order_id. For a loss
+        report; meaningful when every message in the topic is a distinct order."""
+        found = []
+        for partition, high in sorted(self.high_watermarks().items()):
+            if high == 0 or len(found) >= limit:
+                continue
+            holes = self.pg.psql(
+                f"SELECT s.o FROM generate_series(0, {high - 1}) AS s(o) LEFT JOIN orders x "
+                f"ON x.kafka_partition = {partition} AND x.kafka_offset = s.o "
+                f"WHERE x.order_id IS NULL ORDER BY s.o LIMIT {limit - len(found)}")
+            for offset in (int(v) for v in holes.split() if v):
+                around = self.pg.psql(
+                    f"SELECT kafka_offset || ' ' || processed_at FROM orders WHERE kafka_partition = {partition} "
+                    f"AND kafka_offset IN ({offset - 1}, {offset + 1}) ORDER BY kafka_offset")
+                value = subprocess.run(
+                    ["kcat", "-C", "-b", self.devcluster.brokers, "-t", TOPIC, "-p", str(partition), "-o", str(offset),
+                     "-c", "1", "-e", "-q", "-f", "%s"], capture_output=True, text=True, timeout=20).stdout
+                found.append({"partition": partition, "offset": offset, "neighbours": around.splitlines(),
+                              "order_id": (re.findall(r'"order_id":"([^"]+)"', value) or [None])[0]})
+        return found
 
     def topic_order_ids(self):
         """Every order_id in the topic (duplicates kept)."""
