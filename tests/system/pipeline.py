@@ -20,6 +20,12 @@ TOPIC = "food-orders"
 PARTITIONS = 6
 # The consumers' group session timeout in these runs; the broker-pause fault outlasts it.
 SESSION_TIMEOUT_MS = 6000
+# librdkafka's JoinGroup request waits up to max.poll.interval.ms (+ 3 s). The dev cluster
+# (librdkafka 2.0.2's mock) can strand a JoinGroup: when it times a member out while holding its
+# join, it drops the pending response and stops reading that connection, so the consumer waited
+# the default 300 s with no partitions (found by the soak after a paused cluster). 20 s bounds that
+# mock stall; the consumers poll from their own thread, so they never come near it otherwise.
+MAX_POLL_INTERVAL_MS = 20000
 
 
 class Pipeline:
@@ -56,6 +62,7 @@ class Pipeline:
             "KAFKATRACE_POSTGRES_URL": self.pg.url,
             "KAFKATRACE_POSTGRES_SSLMODE": "disable",
             "KAFKATRACE_KAFKA_SESSION_TIMEOUT_MS": str(SESSION_TIMEOUT_MS),
+            "KAFKATRACE_KAFKA_max.poll.interval.ms": str(MAX_POLL_INTERVAL_MS),
             "KAFKATRACE_CONSUMER_BREAKER_RESET_MS": "500",
             "KAFKATRACE_KAFKA_STATISTICS_INTERVAL_MS": "1000",
             "KAFKATRACE_SHUTDOWN_TIMEOUT_MS": "10000",

@@ -46,11 +46,11 @@ def median(values):
 
 
 def stalls(samples, min_seconds=60):
-    """Stretches of at least `min_seconds` in which the consumer inserted nothing while it had a
-    lag: a stuck consumer (the ledger would only show it as rows missing at the end)."""
+    """Stretches of at least `min_seconds` in which the consumer inserted nothing while the
+    producer delivered more: a stuck consumer (its lag may read 0 then: it has no partitions)."""
     found, start = [], None
     for prev, cur in zip(samples, samples[1:]):
-        stuck = cur.get("inserted") == prev.get("inserted") and (cur.get("lag") or 0) > 0
+        stuck = cur.get("inserted") == prev.get("inserted") and (cur.get("delivered") or 0) > (prev.get("delivered") or 0)
         if stuck and start is None:
             start = prev["t_s"]
         if (not stuck or cur is samples[-1]) and start is not None:
