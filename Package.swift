@@ -12,6 +12,8 @@ import PackageDescription
 //   SharedLifecycle  SharedMetrics              ServiceGroup wiring, readiness, systemd; Prometheus
 //   SharedConfig                                typed keys mapped onto the components' configurations
 //   ProducerService  ConsumerService            the two daemons (executables); neither sees the other
+//   FuzzHarness                                 the fuzz targets' steps and oracles (Fuzz/, FuzzRegressionTests);
+//                                               no daemon links it
 
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -40,10 +42,9 @@ let package = Package(
         .executable(name: "kafkatrace-producer", targets: ["ProducerService"]),
         .executable(name: "kafkatrace-consumer", targets: ["ConsumerService"]),
         .executable(name: "kafkatrace-devcluster", targets: ["KafkaDevCluster"]),
-        // For the fuzz package (Fuzz/Package.swift), which builds its targets from these modules.
-        .library(name: "SharedOrders", targets: ["SharedOrders"]),
-        .library(name: "SharedHTTP", targets: ["SharedHTTP"]),
-        .library(name: "SharedConfig", targets: ["SharedConfig"]),
+        // For the fuzz package (Fuzz/targets/Package.swift): its libFuzzer entries call this
+        // harness, which drives SharedOrders, SharedHTTP and SharedConfig through their public API.
+        .library(name: "FuzzHarness", targets: ["FuzzHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -71,7 +72,7 @@ let package = Package(
         shared("SharedLogging", "Logging", ["SharedCore", log]),
         shared("SharedOrders", "Orders", ["SharedCore"]),
         shared("SharedHTTP", "HTTP", ["SharedCore", "CEpoll", log, prometheus, lifecycle]),
-        shared("SharedKafka", "Kafka", ["SharedCore", "CRdKafka", log]),
+        shared("SharedKafka", "Kafka", ["SharedCore", "SharedLogging", "CRdKafka", log]),
         shared("SharedPostgres", "Postgres", ["SharedCore", "CLibPQ", log]),
         shared(
             "SharedLifecycle", "Lifecycle",
@@ -103,10 +104,14 @@ let package = Package(
             swiftSettings: strict),
 
         .target(
+            name: "FuzzHarness", dependencies: ["SharedOrders", "SharedHTTP", "SharedConfig"],
+            swiftSettings: strict),
+
+        .target(
             name: "TestSupport", dependencies: sharedCore + [log, prometheus], path: "Tests/TestSupport",
             swiftSettings: strict),
         .testTarget(
-            name: "SharedTests", dependencies: sharedCore + ["TestSupport", log, prometheus, lifecycle],
+            name: "SharedTests", dependencies: sharedCore + ["TestSupport", "FuzzHarness", log, prometheus, lifecycle],
             swiftSettings: strict),
         .testTarget(
             name: "ProducerServiceTests",

@@ -2,7 +2,7 @@
 /// the typed declarations in ``CommonKeys``, ``ProducerKeys`` and ``ConsumerKeys``.
 ///
 /// Parsing, error messages, `--help` and `docs/configuration.md` all come from here.
-enum ConfigCatalog {
+public enum ConfigCatalog {
     /// The keys `service` reads, in table order (common first).
     static func keys(for service: DaemonKind) -> [ConfigKeySpec] {
         typedKeys(for: service).map(\.spec)
@@ -16,7 +16,7 @@ enum ConfigCatalog {
     /// Reads and checks every key `service` knows, and the pass-through properties, from these
     /// sources, without building the daemon's typed configuration (the config fuzz target and its
     /// regression test drive the whole parsing surface through this).
-    static func readEveryKey(
+    public static func readEveryKey(
         for service: DaemonKind, arguments: [String], environment: [String: String]
     ) throws(ConfigError) -> EffectiveConfig {
         var resolver = try ConfigResolver(

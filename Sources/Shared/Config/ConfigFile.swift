@@ -7,15 +7,15 @@ import Yams
 /// (`http.port: 1`). Scalars are kept as text and parsed like every other source. A list of
 /// scalars becomes a comma-separated value (`brokers: [a:1, b:2]`). `kafka.properties` is a map of
 /// librdkafka properties passed through verbatim. `null` values count as unset.
-struct ConfigFile: Sendable, Equatable {
+public struct ConfigFile: Sendable, Equatable {
     /// The path as given.
     let path: String
     /// Dotted key → value, without `kafka.properties.*`.
-    var values: [String: String] = [:]
+    public var values: [String: String] = [:]
     /// librdkafka property → value from `kafka.properties`.
-    var properties: [String: String] = [:]
+    public var properties: [String: String] = [:]
 
-    static let propertiesPrefix = "kafka.properties."
+    public static let propertiesPrefix = "kafka.properties."
 
     /// Reads and parses the file at `path`.
     static func load(path: String) throws(ConfigError) -> ConfigFile {
@@ -34,7 +34,7 @@ struct ConfigFile: Sendable, Equatable {
     }
 
     /// Parses file content; `path` only names the file in errors.
-    static func parse(_ text: String, path: String, isJSON: Bool) throws(ConfigError) -> ConfigFile {
+    public static func parse(_ text: String, path: String, isJSON: Bool) throws(ConfigError) -> ConfigFile {
         let root: Node
         do {
             root = isJSON ? try parseJSON(text) : try parseYAML(text)

@@ -33,8 +33,9 @@ public enum Redaction {
                 text.replaceSubrange(text.index(after: colon)..<at, with: placeholder)
             }
         }
-        // password=... as a URI query parameter or a keyword/value pair.
-        let pattern = #/(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)/#
+        // password=... as a URI query parameter or a keyword/value pair. Text glued to a quoted
+        // value (`'p w'x`) goes with it, or a second pass would take it (the fuzzer found that).
+        let pattern = #/(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'[^\s&]*|[^\s&]+)/#
         return text.replacing(pattern) { match in "\(match.output.1)\(placeholder)" }
     }
 }

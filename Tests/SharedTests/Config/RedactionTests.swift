@@ -9,9 +9,12 @@ import Testing
         ("postgresql://kafkatrace@127.0.0.1:5432/kafkatrace", "postgresql://kafkatrace@127.0.0.1:5432/kafkatrace"),
         ("host=db user=app password=pw dbname=x", "host=db user=app password=<redacted> dbname=x"),
         ("host=db password = 'p w\\' x' dbname=x", "host=db password = <redacted> dbname=x"),
+        ("host=db password='p w\\' x't dbname=x", "host=db password=<redacted> dbname=x"),
     ])
     func postgresURL(input: String, expected: String) {
-        #expect(Redaction.redactPostgresURL(input) == expected)
+        let once = Redaction.redactPostgresURL(input)
+        #expect(once == expected)
+        #expect(Redaction.redactPostgresURL(once) == once, "redacting twice changes the text")
     }
 
     @Test(arguments: [

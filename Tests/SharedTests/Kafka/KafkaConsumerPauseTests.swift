@@ -1,3 +1,4 @@
+@testable import SharedCore
 @testable import SharedKafka
 @testable import TestSupport
 import Testing
@@ -46,7 +47,9 @@ import Testing
     }
 
     @Test func partitionPausedByTheApplicationIsFetchedAgainAfterRevokeAndAssign() async throws {
-        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("pause-app", partitions: 1)
+        let cluster = try RDKafkaMockCluster(brokers: 1)
+        let topic = KafkaTestSupport.uniqueTopic("pause-app")
+        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
         try await produce(cluster, topic: topic, count: 30)
         let events = Collector<RebalanceEvent>()
         let first = try KafkaConsumer(
@@ -66,7 +69,9 @@ import Testing
     }
 
     @Test func partitionPausedForAFullBufferIsFetchedAgainAfterRevokeAndAssign() async throws {
-        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("pause-full", partitions: 1)
+        let cluster = try RDKafkaMockCluster(brokers: 1)
+        let topic = KafkaTestSupport.uniqueTopic("pause-full")
+        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
         try await produce(cluster, topic: topic, count: 30)
         let events = Collector<RebalanceEvent>()
         let first = try KafkaConsumer(

@@ -1,19 +1,17 @@
 import Foundation
-@testable import SharedConfig
-@testable import SharedHTTP
-@testable import SharedOrders
+import FuzzHarness
 import Testing
 
-
-/// Replays fuzz inputs through the same steps as the libFuzzer entries in `Fuzz/targets/`:
-/// every file of `Fuzz/regressions/<target>/` (inputs that once crashed or broke an oracle) and
-/// of the seed corpus `Fuzz/corpus/<target>/`. Each must finish without a crash and, when it is
-/// rejected, with a typed error that describes itself.
+/// Replays fuzz inputs through the harnesses the libFuzzer entries in `Fuzz/targets/` call
+/// (`Sources/FuzzHarness`: the same steps and oracles): every file of `Fuzz/regressions/<target>/`
+/// (inputs that once crashed or broke an oracle) and of the seed corpus `Fuzz/corpus/<target>/`.
+/// Each must finish without a crash and without breaking an oracle; the corpus must keep
+/// reaching both the accepting and the rejecting paths.
 @Suite struct FuzzRegressionTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Files of `Fuzz/regressions/<target>` and `Fuzz/corpus/<target>` (README files excluded).
+    /// Files of `Fuzz/regressions/<target>` and `Fuzz/corpus/<target>` (dot files and README files excluded).
     static func inputs(_ target: String) throws -> [(name: String, bytes: [UInt8])] {
         var found: [(String, [UInt8])] = []
         for folder in ["Fuzz/regressions/\(target)", "Fuzz/corpus/\(target)"] {
@@ -27,143 +25,47 @@ import Testing
         return found
     }
 
-    // MARK: - order (Fuzz/targets/order/OrderFuzzEntry.swift)
+    /// Runs `harness` on every input of `target`; expects no violation. Returns how many inputs
+    /// were accepted and how many rejected.
+    static func replay(
+        _ target: String, minimumInputs: Int, _ harness: ([UInt8]) -> FuzzOutcome
+    ) throws -> (accepted: Int, rejected: Int) {
+        let inputs = try inputs(target)
+        #expect(inputs.count >= minimumInputs, "\(target): only \(inputs.count) inputs")
+        var accepted = 0
+        for (name, bytes) in inputs {
+            let outcome = harness(bytes)
+            #expect(outcome.violations.isEmpty, "\(name): \(outcome.violations)")
+            if outcome.isAccepted { accepted += 1 }
+        }
+        return (accepted, inputs.count - accepted)
+    }
 
     @Test func orderInputsDecodeOrFailCleanly() throws {
-        let inputs = try Self.inputs("order")
-        #expect(inputs.count >= 30)
-        let validator = OrderValidator()
-        var decoded = 0
-        for (name, bytes) in inputs {
-            do {
-                let order = try OrderCodec.decode(bytes, validator: validator)
-                let again = try OrderCodec.decode(OrderCodec.encode(order), validator: validator)
-                #expect(again == order, "\(name): encode ∘ decode changed the order")
-                decoded += 1
-            } catch {
-                #expect(!error.problems.isEmpty && !error.description.isEmpty, "\(name)")
-            }
-            do {
-                _ = validator.validate(try OrderCodec.decodeDraft(bytes, presence: .submission))
-            } catch {
-                #expect(!error.description.isEmpty, "\(name)")
-            }
-            do {
-                let entries = try OrderCodec.decodeBatch(bytes, maxOrders: 64)
-                #expect(entries.count <= 64, "\(name)")
-                for entry in entries {
-                    if case .failure(let error) = entry.result { #expect(!error.description.isEmpty, "\(name)") }
-                }
-            } catch {
-                #expect(!error.description.isEmpty, "\(name)")
-            }
-        }
+        let (decoded, rejected) = try Self.replay("order", minimumInputs: 30, OrderFuzzHarness.run)
         #expect(decoded > 0, "no valid order among the inputs")
-    }
-
-    // MARK: - http (Fuzz/targets/http/HTTPFuzzEntry.swift)
-
-    struct Parsed: Equatable {
-        var requests: [String] = []
-        var failure: HTTPParseError? = nil
-    }
-
-    static let httpLimits = HTTPParserLimits(
-        maxRequestLineBytes: 256, maxHeaderBytes: 512, maxHeaderCount: 12, maxBodyBytes: 1024)
-
-    static func parse(_ bytes: [UInt8], chunk: Int) -> Parsed {
-        var parser = HTTPParser(limits: httpLimits)
-        var parsed = Parsed()
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(offset + chunk, bytes.count)
-            parser.append(bytes[offset..<end])
-            offset = end
-            drain: while true {
-                switch parser.next() {
-                case .request(let r, let keepAlive):
-                    let headers = r.headers.map { "\($0.name): \($0.value)" }.joined(separator: "|")
-                    parsed.requests.append("\(r.method) \(r.path) \(r.query ?? "-") \(headers) \(r.body) \(keepAlive)")
-                case .needMoreData:
-                    break drain
-                case .failure(let error):
-                    parsed.failure = error
-                    return parsed
-                }
-            }
-        }
-        return parsed
+        #expect(rejected > 0, "no rejected order among the inputs")
     }
 
     @Test func httpInputsParseTheSameWholeAndChunked() throws {
-        let inputs = try Self.inputs("http")
-        #expect(inputs.count >= 20)
-        var failures = 0
-        for (name, input) in inputs {
-            guard let first = input.first else { continue }
-            let payload = Array(input.dropFirst())
-            let whole = Self.parse(payload, chunk: max(payload.count, 1))
-            let chunked = Self.parse(payload, chunk: Int(first % 16) + 1)
-            #expect(whole.requests == chunked.requests, "\(name)")
-            #expect((whole.failure == nil) == (chunked.failure == nil), "\(name)")
-            if let failure = whole.failure {
-                failures += 1
-                #expect((400...599).contains(failure.status) && !failure.description.isEmpty, "\(name)")
-            }
-        }
-        #expect(failures > 0, "no rejected request among the inputs")
+        let (parsed, rejected) = try Self.replay("http", minimumInputs: 20, HTTPFuzzHarness.run)
+        #expect(parsed > 0, "no well-formed request among the inputs")
+        #expect(rejected > 0, "no rejected request among the inputs")
     }
 
-    // MARK: - config (Fuzz/targets/config/ConfigFuzzEntry.swift)
-
     @Test func configInputsLoadOrFailCleanly() throws {
-        let inputs = try Self.inputs("config")
-        #expect(inputs.count >= 10)
-        let secretNames: Set<String> = ["KAFKATRACE_KAFKA_SASL_PASSWORD", "KAFKATRACE_PRODUCER_AUTH_TOKEN"]
-        for (name, input) in inputs {
-            guard let first = input.first else { continue }
-            let text = String(decoding: input.dropFirst(), as: UTF8.self)
-            switch first % 5 {
-            case 0, 1:
-                do {
-                    _ = try ConfigFile.parse(text, path: "fuzz", isJSON: first % 5 == 1)
-                } catch {
-                    #expect(!error.description.isEmpty, "\(name)")
-                }
-            case 2, 3:
-                var arguments: [String] = []
-                var environment: [String: String] = [:]
-                for line in text.split(separator: "\n") {
-                    if line.hasPrefix("-") {
-                        if line.contains("=") || !line.contains(" ") {
-                            arguments.append(String(line))
-                        } else if let space = line.firstIndex(of: " ") {
-                            arguments += [String(line[..<space]), String(line[line.index(after: space)...])]
-                        }
-                    } else if let eq = line.firstIndex(of: "=") {
-                        environment[String(line[..<eq])] = String(line[line.index(after: eq)...])
-                    }
-                }
-                arguments.removeAll { $0.hasPrefix("--config") && !$0.hasPrefix("--config-") }
-                environment = environment.filter { !$0.key.hasSuffix("_FILE") }
-                let secrets = environment.filter { secretNames.contains($0.key) && $0.value.count >= 8 }.map(\.value)
-                let output: String
-                do {
-                    output = try ConfigCatalog.readEveryKey(
-                        for: first % 5 == 2 ? .producer : .consumer, arguments: arguments, environment: environment
-                    ).render()
-                } catch {
-                    #expect(!error.description.isEmpty, "\(name)")
-                    output = error.description
-                }
-                for secret in secrets { #expect(!output.contains(secret), "\(name): secret in output") }
-            default:
-                let once = Redaction.redactPostgresURL(text)
-                #expect(Redaction.redactPostgresURL(once) == once, "\(name)")
-                for match in text.matches(of: #/password=([A-Za-z0-9]{8,})/#) {
-                    #expect(!once.contains(String(match.output.1)), "\(name)")
-                }
-            }
-        }
+        let (loaded, rejected) = try Self.replay("config", minimumInputs: 10, ConfigFuzzHarness.run)
+        #expect(loaded > 0, "no configuration among the inputs loads")
+        #expect(rejected > 0, "no configuration among the inputs is rejected")
+    }
+
+    /// Hand-made inputs that reach the secret and redaction oracles on their accepting path.
+    @Test func secretsStayOutOfTheLoadedConfigurationAndRedactedURLs() {
+        // Mode 2: producer flags and environment; the token must load and not be printed.
+        let token = ConfigFuzzHarness.run(Array("\u{02}KAFKATRACE_PRODUCER_AUTH_TOKEN=s3cretvalue\n--http-port=9000\n".utf8))
+        #expect(token.isAccepted && token.violations.isEmpty, "\(token.violations)")
+        // Mode 4: redaction of a URI password and a password parameter.
+        let url = ConfigFuzzHarness.run(Array("\u{04}postgresql://u:pw12345678@h/db?password=abcdefgh1".utf8))
+        #expect(url.isAccepted && url.violations.isEmpty, "\(url.violations)")
     }
 }
