@@ -29,7 +29,7 @@ def flatness(samples, warmup_s, tolerance):
                 continue
             mid = median(values)
             bounds = [round(i * len(values) / 4) for i in range(5)]
-            quarters = [median(values[a:b]) for a, b in zip(bounds, bounds[1:])]
+            quarters = [round(median(values[a:b]), 2) for a, b in zip(bounds, bounds[1:])]
             growth = max(quarters[1:]) / quarters[0] - 1
             drift = max(abs(q - quarters[0]) for q in quarters) / quarters[0]
             result[key] = {"samples": len(values), "min": min(values), "median": mid, "max": max(values),
