@@ -1,6 +1,7 @@
 """The whole pipeline for soak and fault runs: a throwaway PostgreSQL, the Kafka dev cluster,
-one consumer and one producer, from KAFKATRACE_BIN_DIR (or .build/debug), plus the ledger
-that says whether every order the producer got acknowledged reached the table exactly once.
+one consumer and one producer (plus, for a while, a second consumer of the same group: the
+"joiner"), from KAFKATRACE_BIN_DIR (or .build/debug), plus the ledger that says whether every
+order the producer got acknowledged reached the table exactly once.
 
 Used by scripts/soak, scripts/faults and tests/system/test_faults_fast.py. Everything binds to
 127.0.0.1 on ephemeral ports; `Pipeline.close()` stops all it started, also after a failure."""
@@ -8,6 +9,7 @@ Used by scripts/soak, scripts/faults and tests/system/test_faults_fast.py. Every
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import time
@@ -15,6 +17,15 @@ import time
 from conftest import Daemon, DevCluster, Postgres, metric_value, wait_until
 
 TOPIC = "food-orders"
+PARTITIONS = 6
+# The consumers' group session timeout in these runs; the broker-pause fault outlasts it.
+SESSION_TIMEOUT_MS = 6000
+# librdkafka's JoinGroup request waits up to max.poll.interval.ms (+ 3 s). The dev cluster
+# (librdkafka 2.0.2's mock) can strand a JoinGroup: when it times a member out while holding its
+# join, it drops the pending response and stops reading that connection, so the consumer waited
+# the default 300 s with no partitions (found by the soak after a paused cluster). 20 s bounds that
+# mock stall; the consumers poll from their own thread, so they never come near it otherwise.
+MAX_POLL_INTERVAL_MS = 20000
 
 
 class Pipeline:
@@ -30,10 +41,12 @@ class Pipeline:
         self.devcluster = None
         self.consumer = None
         self.producer = None
-        self.incarnations = {"producer": 0, "consumer": 0}
+        self.joiner = None
+        self.incarnations = {"producer": 0, "consumer": 0, "joiner": 0}
         # Per producer incarnation, the last delivered count seen on /metrics (a lower bound of
         # what it delivered; the flush line gives the exact count on a clean stop).
         self.producer_delivered = []
+        self.log_offsets = {}
         try:
             self.pg = Postgres()
             self.devcluster = DevCluster(self.log_dir)
@@ -48,11 +61,13 @@ class Pipeline:
             "KAFKATRACE_KAFKA_BROKERS": self.devcluster.brokers,
             "KAFKATRACE_POSTGRES_URL": self.pg.url,
             "KAFKATRACE_POSTGRES_SSLMODE": "disable",
-            "KAFKATRACE_KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "KAFKATRACE_KAFKA_SESSION_TIMEOUT_MS": str(SESSION_TIMEOUT_MS),
+            "KAFKATRACE_KAFKA_max.poll.interval.ms": str(MAX_POLL_INTERVAL_MS),
             "KAFKATRACE_CONSUMER_BREAKER_RESET_MS": "500",
             "KAFKATRACE_KAFKA_STATISTICS_INTERVAL_MS": "1000",
             "KAFKATRACE_SHUTDOWN_TIMEOUT_MS": "10000",
-            "KAFKATRACE_LOG_LEVEL": "notice",
+            # info: the rebalance events (assign / revoke / lost) are in the log for a post-mortem.
+            "KAFKATRACE_LOG_LEVEL": "info",
         }
         env.update(self.extra_consumer_env)
         return env
@@ -74,6 +89,20 @@ class Pipeline:
         self.consumer = Daemon(f"consumer{n}", "kafkatrace-consumer", self.consumer_env(), self.log_dir, port=port)
         self.consumer.wait_healthy(timeout=60)
         return self.consumer
+
+    def start_joiner(self):
+        """A second consumer of the same group (the main one keeps running)."""
+        n = self.incarnations["joiner"]
+        self.incarnations["joiner"] += 1
+        self.joiner = Daemon(f"joiner{n}", "kafkatrace-consumer", self.consumer_env(), self.log_dir)
+        self.joiner.wait_healthy(timeout=60)
+        return self.joiner
+
+    def stop_joiner(self):
+        """SIGTERM: the joiner finishes its batch, commits and leaves the group; its exit code."""
+        code = self.joiner.stop(timeout=40)
+        self.joiner = None
+        return code
 
     def start_producer(self, port=None):
         n = self.incarnations["producer"]
@@ -119,15 +148,53 @@ class Pipeline:
         daemon = getattr(self, kind)
         return metric_value(daemon.metrics(), name, labels)
 
-    def rss_kb(self, kind):
+    def pid(self, kind):
+        """The running daemon's pid, or None."""
         daemon = getattr(self, kind)
         if daemon is None or daemon.proc.poll() is not None:
             return None
-        with open(f"/proc/{daemon.proc.pid}/status") as f:
+        return daemon.proc.pid
+
+    def rss_kb(self, kind):
+        pid = self.pid(kind)
+        if pid is None:
+            return None
+        with open(f"/proc/{pid}/status") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
         return None
+
+    def open_fds(self, kind):
+        pid = self.pid(kind)
+        return None if pid is None else len(os.listdir(f"/proc/{pid}/fd"))
+
+    def pause_devcluster(self):
+        """SIGSTOP: every mock broker, the coordinator and the proxy freeze (sockets stay open)."""
+        self.devcluster.signal(signal.SIGSTOP)
+
+    def resume_devcluster(self):
+        self.devcluster.signal(signal.SIGCONT)
+
+    def raw_log_lines(self, limit=20):
+        """Lines in the daemons' logs (stdout + stderr) that are not JSON, written since the last
+        call: every line a daemon prints must be one JSON object, also the C libraries' ones."""
+        found = []
+        for path in sorted(self.log_dir.glob("*.log")):
+            if not path.name.startswith(("producer", "consumer", "joiner")):
+                continue
+            start = self.log_offsets.get(path.name, 0)
+            with open(path, "rb") as f:
+                f.seek(start)
+                data = f.read()
+            complete = data[:data.rfind(b"\n") + 1]
+            self.log_offsets[path.name] = start + len(complete)
+            for line in complete.splitlines():
+                try:
+                    json.loads(line)
+                except ValueError:
+                    found.append(f"{path.name}: {line[:300].decode(errors='replace')}")
+        return found[:limit]
 
     # --- the ledger --------------------------------------------------------------------------
 
@@ -147,6 +214,46 @@ class Pipeline:
                 order_id = f"<unparsable:{value[:40]}>"
             records.append((order_id, int(partition), int(offset)))
         return records
+
+    def high_watermarks(self):
+        """Per partition, the high watermark: every message ever appended. The dev cluster drops
+        a partition's oldest messages past ~5 MiB (librdkafka's mock); the watermark stays."""
+        argv = ["kcat", "-Q", "-b", self.devcluster.brokers]
+        for partition in range(PARTITIONS):
+            argv += ["-t", f"{TOPIC}:{partition}:-1"]
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True).stdout
+        marks = {int(p): int(o) for p, o in re.findall(r"\[(\d+)\] offset (\d+)", out)}
+        if len(marks) != PARTITIONS:
+            raise RuntimeError(f"kcat -Q gave {len(marks)} of {PARTITIONS} watermarks: {out!r}")
+        return marks
+
+    def topic_high_watermarks(self):
+        """Sum of the partitions' high watermarks."""
+        return sum(self.high_watermarks().values())
+
+    def missing_offsets(self, limit=20):
+        """Where the table has a hole: (partition, offset) below the high watermark with no row
+        (each row keeps the Kafka partition and offset it came from), with when the rows next to
+        it were written and, if the dev cluster still has it, the message's order_id. For a loss
+        report; meaningful when every message in the topic is a distinct order."""
+        found = []
+        for partition, high in sorted(self.high_watermarks().items()):
+            if high == 0 or len(found) >= limit:
+                continue
+            holes = self.pg.psql(
+                f"SELECT s.o FROM generate_series(0, {high - 1}) AS s(o) LEFT JOIN orders x "
+                f"ON x.kafka_partition = {partition} AND x.kafka_offset = s.o "
+                f"WHERE x.order_id IS NULL ORDER BY s.o LIMIT {limit - len(found)}")
+            for offset in (int(v) for v in holes.split() if v):
+                around = self.pg.psql(
+                    f"SELECT kafka_offset || ' ' || processed_at FROM orders WHERE kafka_partition = {partition} "
+                    f"AND kafka_offset IN ({offset - 1}, {offset + 1}) ORDER BY kafka_offset")
+                value = subprocess.run(
+                    ["kcat", "-C", "-b", self.devcluster.brokers, "-t", TOPIC, "-p", str(partition), "-o", str(offset),
+                     "-c", "1", "-e", "-q", "-f", "%s"], capture_output=True, text=True, timeout=20).stdout
+                found.append({"partition": partition, "offset": offset, "neighbours": around.splitlines(),
+                              "order_id": (re.findall(r'"order_id":"([^"]+)"', value) or [None])[0]})
+        return found
 
     def topic_order_ids(self):
         """Every order_id in the topic (duplicates kept)."""
@@ -186,6 +293,8 @@ class Pipeline:
         missing_in_topic = max(0, acknowledged - len(topic_set))
         lost_examples = sorted((p, o, i) for i, p, o in records if i not in row_set)[:20]
         return {
+            # > 0 when the dev cluster dropped old messages: then this ledger cannot see them all.
+            "topic_truncated": self.topic_high_watermarks() - len(topic),
             "lost_examples": [f"p{p}@{o}:{i}" for p, o, i in lost_examples],
             "acknowledged": acknowledged,
             "topic_messages": len(topic),
@@ -200,7 +309,9 @@ class Pipeline:
     # --- cleanup -----------------------------------------------------------------------------
 
     def close(self):
-        for kind in ("producer", "consumer"):
+        if self.devcluster is not None:
+            self.devcluster.signal(signal.SIGCONT)  # a run interrupted during broker-pause
+        for kind in ("producer", "joiner", "consumer"):
             daemon = getattr(self, kind, None)
             if daemon is not None:
                 try:
