@@ -23,7 +23,7 @@ final class OrderGeneratorService: Service, Sendable {
     private let onLimitReached: @Sendable () -> Void
     private let logger: Logger
     private let published = Atomic<Int>(0)
-    private let skipped = Atomic<Int>(0)
+    private let shortfall = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - limit: stop after this many accepted orders (nil = run until shutdown).
@@ -46,9 +46,10 @@ final class OrderGeneratorService: Service, Sendable {
     /// Orders accepted by librdkafka so far.
     var publishedCount: Int { published.load(ordering: .relaxed) }
 
-    /// Ticks the pacer dropped because the loop fell a whole interval behind (see `RatePacer`),
-    /// known once the loop has ended. Published + skipped accounts for every slot of the schedule.
-    var skippedTicks: Int { skipped.load(ordering: .relaxed) }
+    /// Orders the schedule called for that the pacer dropped because the loop fell more than its
+    /// catch-up window behind (see `RatePacer`); also `kafkatrace_producer_generator_shortfall_total`.
+    /// Published + shortfall accounts for every order of the schedule.
+    var shortfallOrders: Int { shortfall.load(ordering: .relaxed) }
 
     func run() async throws {
         if rate == .disabled {
@@ -76,8 +77,17 @@ final class OrderGeneratorService: Service, Sendable {
         var count = 0
         let limit = limit ?? Int.max
         if limit <= 0 { return true }
+        let window = pacer.catchUpWindow
+        let onShortfall = { [self] (orders: Int64) in
+            metrics.generatorShortfall.increment(by: orders)
+            if shortfall.add(Int(orders), ordering: .relaxed).oldValue == 0 {
+                logger.notice(
+                    "order generator fell behind its rate; dropping what it cannot make up",
+                    metadata: ["rate": "\(rate)", "catch_up_window": "\(window)", "orders": "\(orders)"])
+            }
+        }
         do {
-            try await pacer.run { [self] in
+            try await pacer.run(onShortfall: onShortfall) { [self] in
                 let order = generator.makeOrder(at: .now(), using: &rng)
                 metrics.ordersGenerated.increment()
                 do throws(KafkaError) {
@@ -94,12 +104,10 @@ final class OrderGeneratorService: Service, Sendable {
                 if count >= limit { throw GeneratorLimitReached() }
             }
         } catch is GeneratorLimitReached {
-            skipped.store(Int(pacer.skippedTicks), ordering: .relaxed)
             return true
         }
-        skipped.store(Int(pacer.skippedTicks), ordering: .relaxed)
-        if pacer.skippedTicks > 0 {
-            logger.notice("order generator fell behind its rate", metadata: ["skipped_ticks": "\(pacer.skippedTicks)"])
+        if shortfallOrders > 0 {
+            logger.notice("order generator fell behind its rate", metadata: ["shortfall_orders": "\(shortfallOrders)"])
         }
         return false
     }
