@@ -72,7 +72,10 @@ final class OrderGeneratorService: Service, Sendable {
     /// Runs the pacing loop; returns true when it stopped at `limit`.
     private func generate() async throws -> Bool {
         var pacer = try RatePacer(rate: rate, jitter: jitter, burst: burst, start: .now)
-        var rng = SystemRandomNumberGenerator()
+        // One fast generator, seeded once from the system, for the orders and their trace ids
+        // (see `Xoshiro256StarStar`), and buffers reused for every event.
+        var rng = Xoshiro256StarStar()
+        var event = OrderEventEncoder()
         let metrics = publisher.metrics
         var count = 0
         let limit = limit ?? Int.max
@@ -90,10 +93,9 @@ final class OrderGeneratorService: Service, Sendable {
             try await pacer.run(onShortfall: onShortfall) { [self] in
                 let order = generator.makeOrder(at: .now(), using: &rng)
                 metrics.ordersGenerated.increment()
+                event.encode(order, traceParent: TraceParent.generate(using: &rng))
                 do throws(KafkaError) {
-                    _ = try await publisher.enqueueWaiting(
-                        key: order.kafkaKey, value: OrderCodec.encode(order),
-                        headers: OrderHeaders.make(traceParent: TraceParent.generate(using: &rng)))
+                    _ = try await publisher.enqueueWaiting(key: event.key, value: event.value, headers: event.headers)
                 } catch {
                     if Task.isCancelled { return }
                     throw ProducerError.generatorFailed(error)

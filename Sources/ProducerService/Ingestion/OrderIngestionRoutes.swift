@@ -3,6 +3,7 @@ import Prometheus
 import SharedHTTP
 import SharedKafka
 import SharedOrders
+import Synchronization
 
 /// `POST /v1/orders` (one order) and `POST /v1/orders:batch` (a JSON array, or NDJSON).
 ///
@@ -57,6 +58,8 @@ final class OrderIngestionRoutes: Sendable {
     private let configuration: Configuration
     private let token: BearerToken?
     private let logger: Logger
+    /// Trace ids for orders that come without a `traceparent` (see `Xoshiro256StarStar`).
+    private let traceIDs = Mutex(Xoshiro256StarStar())
 
     init(
         publisher: OrderPublisher, ids: OrderIDGenerator, gate: IngestionGate, configuration: Configuration,
@@ -115,16 +118,15 @@ final class OrderIngestionRoutes: Sendable {
         }
 
         let traceParent = request.header("traceparent").flatMap { try? TraceParent(parsing: $0) }
-        var rng = SystemRandomNumberGenerator()
+        var event = OrderEventEncoder()
         var tickets: [OrderPublisher.Ticket] = []
         tickets.reserveCapacity(orders.count)
         for (i, order) in orders.enumerated() {
+            event.encode(order, traceParent: traceParent ?? traceIDs.withLock { TraceParent.generate(using: &$0) })
             do {
                 tickets.append(
                     try await publisher.enqueue(
-                        key: order.kafkaKey, value: OrderCodec.encode(order),
-                        headers: OrderHeaders.make(traceParent: traceParent ?? TraceParent.generate(using: &rng)),
-                        expectReport: waitForDelivery))
+                        key: event.key, value: event.value, headers: event.headers, expectReport: waitForDelivery))
             } catch {
                 metrics.receivedHTTP.increment(by: Int64(i))
                 return enqueueFailed(error, orders: orders, enqueuedCount: i)

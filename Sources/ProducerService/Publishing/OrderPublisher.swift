@@ -74,9 +74,9 @@ final class OrderPublisher: Sendable {
     func publish(
         _ order: Order, traceParent: TraceParent, waitForDelivery: Bool = false
     ) async throws(KafkaError) -> Outcome {
-        try await publish(
-            key: order.kafkaKey, value: OrderCodec.encode(order), headers: OrderHeaders.make(traceParent: traceParent),
-            waitForDelivery: waitForDelivery)
+        var event = OrderEventEncoder()
+        event.encode(order, traceParent: traceParent)
+        return try await publish(key: event.key, value: event.value, headers: event.headers, waitForDelivery: waitForDelivery)
     }
 
     /// Publishes raw bytes; see `publish(_:traceParent:waitForDelivery:)`.

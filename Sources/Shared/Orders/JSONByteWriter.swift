@@ -11,6 +11,11 @@ public struct JSONByteWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Empties the buffer, keeping its storage for the next value.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// Appends one raw ASCII byte such as `{`, `,` or `:`.
     @inline(__always)
     public mutating func raw(_ byte: UInt8) {

@@ -18,7 +18,7 @@ final class RDKafkaClient: @unchecked Sendable {
     let kind: Kind
     let handle: OpaquePointer
     private let callbacks: Unmanaged<RDKafkaCallbacks>
-    private let closed = Mutex(false)
+    private let closed = Atomic<Bool>(false)
 
     /// Builds a conf from `properties`, installs `callbacks` and creates the handle.
     /// Wraps `rd_kafka_conf_new`, `rd_kafka_conf_set`, `rd_kafka_conf_set_opaque`, `rd_kafka_new`.
@@ -56,19 +56,17 @@ final class RDKafkaClient: @unchecked Sendable {
         callbacks.release()
     }
 
-    var isClosed: Bool { closed.withLock { $0 } }
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
 
     /// Makes later calls throw `.closed`. Returns false if it was already closed.
     @discardableResult
     func markClosed() -> Bool {
-        closed.withLock { isClosed in
-            defer { isClosed = true }
-            return !isClosed
-        }
+        !closed.exchange(true, ordering: .acquiringAndReleasing)
     }
 
-    func ensureOpen(_ context: String) throws(KafkaError) {
-        if isClosed { throw .closed(context: context) }
+    /// Throws `.closed` once `markClosed()` ran; `context` is only built then.
+    func ensureOpen(_ context: @autoclosure () -> String) throws(KafkaError) {
+        if isClosed { throw .closed(context: context()) }
     }
 
     /// Serves queued callbacks for up to `timeoutMs`. Wraps `rd_kafka_poll`.
