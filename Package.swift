@@ -32,6 +32,12 @@ let sharedCore: [Target.Dependency] = [
     "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres",
     "SharedLifecycle", "SharedMetrics", "SharedConfig",
 ]
+/// The producer never talks to PostgreSQL: without SharedPostgres it does not load libpq and the
+/// Kerberos/LDAP/GnuTLS libraries behind it (~3.4 MB resident).
+let producerShared: [Target.Dependency] = [
+    "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka",
+    "SharedLifecycle", "SharedMetrics", "SharedConfig",
+]
 
 let package = Package(
     name: "kafkatrace",
@@ -83,13 +89,13 @@ let package = Package(
         shared(
             "SharedConfig", "Config",
             [
-                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres",
+                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ]),
 
         .executableTarget(
-            name: "ProducerService", dependencies: sharedCore + [log, prometheus, lifecycle],
+            name: "ProducerService", dependencies: producerShared + [log, prometheus, lifecycle],
             swiftSettings: strict),
         .executableTarget(
             name: "ConsumerService", dependencies: sharedCore + [log, prometheus, lifecycle],
