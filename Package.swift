@@ -19,6 +19,15 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// How the daemons link in release builds on Linux: with lld and packed relative relocations
+/// (DT_RELR, glibc ≥ 2.36, Debian 12). A static-stdlib binary otherwise carries ~2 MB of RELA
+/// entries that ld.so reads at every start and that then stay resident (docs/benchmarks.md, RSS).
+let daemonLinking: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+        .when(platforms: [.linux], configuration: .release)),
+]
+
 let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
@@ -96,10 +105,10 @@ let package = Package(
 
         .executableTarget(
             name: "ProducerService", dependencies: producerShared + [log, prometheus, lifecycle],
-            swiftSettings: strict),
+            swiftSettings: strict, linkerSettings: daemonLinking),
         .executableTarget(
             name: "ConsumerService", dependencies: sharedCore + [log, prometheus, lifecycle],
-            swiftSettings: strict),
+            swiftSettings: strict, linkerSettings: daemonLinking),
         .executableTarget(
             name: "KafkaDevCluster",
             dependencies: [
