@@ -86,7 +86,7 @@ let package = Package(
         shared("SharedLogging", "Logging", ["SharedCore", log]),
         shared("SharedOrders", "Orders", ["SharedCore"]),
         shared("SharedHTTP", "HTTP", ["SharedCore", "CEpoll", log, prometheus, lifecycle]),
-        shared("SharedKafka", "Kafka", ["SharedCore", "CRdKafka", log]),
+        shared("SharedKafka", "Kafka", ["SharedCore", "SharedLogging", "CRdKafka", log]),
         shared("SharedPostgres", "Postgres", ["SharedCore", "CLibPQ", log]),
         shared(
             "SharedLifecycle", "Lifecycle",
@@ -98,7 +98,7 @@ let package = Package(
         shared(
             "SharedConfig", "Config",
             [
-                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka",
+                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", log,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ]),

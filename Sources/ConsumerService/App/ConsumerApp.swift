@@ -69,7 +69,7 @@ final class ConsumerApp: Sendable {
         self.pipeline = pipeline
         let health = PostgresHealthMonitor(
             client: healthClient, storeClient: storeClient, pipeline: pipeline, metrics: metrics, logger: logger)
-        let lag = LagMonitor(pipeline: pipeline, metrics: metrics, logger: logger)
+        let lag = LagMonitor(pipeline: pipeline, metrics: metrics, stallAfter: config.consumer.stallAfter, logger: logger)
 
         let router = Router()
         self.router = router

@@ -12,7 +12,7 @@ extension ConsumerConfig {
         configuration.statisticsInterval = .milliseconds(common.kafka.statisticsIntervalMs)
         // Keep a few batches buffered ahead of the pipeline, never less than one batch.
         configuration.bufferCapacity = max(10_000, consumer.batchSize * 4)
-        configuration.extraProperties = common.kafka.connectionProperties
+        configuration.extraProperties = common.kafka.connectionProperties(for: .consumer)
         return configuration
     }
 
@@ -25,7 +25,7 @@ extension ConsumerConfig {
         configuration.linger = .milliseconds(5)
         configuration.messageTimeout = .seconds(30)
         configuration.statisticsInterval = .zero
-        configuration.extraProperties = common.kafka.connectionProperties
+        configuration.extraProperties = common.kafka.connectionProperties(for: .producer)
         return configuration
     }
 

@@ -17,17 +17,19 @@ struct ConsumerConfig: Sendable, Equatable {
         var sslMode: PostgresSSLMode
     }
 
-    /// `consumer.*`: batching and the circuit breaker.
+    /// `consumer.*`: batching, the circuit breaker, readiness and stall detection.
     struct Tuning: Sendable, Equatable {
         var batchSize: Int
         var batchMaxWaitMs: Int
         var breakerFailures: Int
         var breakerResetMs: Int
         var joinGraceMs: Int
+        var stallAfterMs: Int
 
         var batchMaxWait: Duration { .milliseconds(batchMaxWaitMs) }
         var breakerReset: Duration { .milliseconds(breakerResetMs) }
         var joinGrace: Duration { .milliseconds(joinGraceMs) }
+        var stallAfter: Duration { .milliseconds(stallAfterMs) }
     }
 
     var common: CommonConfig
@@ -65,7 +67,8 @@ struct ConsumerConfig: Sendable, Equatable {
             batchMaxWaitMs: try r.read(ConsumerKeys.batchMaxWaitMs),
             breakerFailures: try r.read(ConsumerKeys.breakerFailures),
             breakerResetMs: try r.read(ConsumerKeys.breakerResetMs),
-            joinGraceMs: try r.read(ConsumerKeys.joinGraceMs))
+            joinGraceMs: try r.read(ConsumerKeys.joinGraceMs),
+            stallAfterMs: try r.read(ConsumerKeys.stallAfterMs))
         common.kafka.passthrough = try r.passthrough()
         return ConsumerConfig(
             common: common, kafka: kafka, postgres: postgres, consumer: tuning, options: options,

@@ -112,7 +112,7 @@ extension OrderConsumerPipeline {
                 batch.commits[partition] = (message.offset + 1, message.timestampMs)
             }
             do {
-                let order = try OrderCodec.decode(message.value)
+                let order = try OrderCodec.decode(message.value ?? [])
                 batch.records.append(
                     OrderRecord(order: order, topic: message.topic, partition: message.partition, offset: message.offset))
             } catch {

@@ -121,7 +121,7 @@ final class OrderConsumerPipeline: Service, Sendable {
     /// PostgreSQL connection. Shutdown while waiting for the schema skips the loop.
     func run() async throws {
         state.withLock { $0.isWaitingForSchema = true }
-        let hasSchema = (try? await cancelWhenGracefulShutdown { [waitForSchema] in await waitForSchema() }) ?? false
+        let hasSchema = await cancelWhenGracefulShutdown { [waitForSchema] in await waitForSchema() }
         state.withLock {
             $0.isWaitingForSchema = false
             $0.lastLoopAt = .now

@@ -17,7 +17,7 @@ extension ProducerConfig {
         configuration.batchSizeBytes = kafka.batchSizeBytes
         configuration.queueMaxMessages = kafka.queueMaxMessages
         configuration.statisticsInterval = .milliseconds(kafkaCommon.statisticsIntervalMs)
-        var extra = kafkaCommon.connectionProperties
+        var extra = kafkaCommon.connectionProperties(for: .producer)
         if kafkaPassthrough["allow.auto.create.topics"] == nil { extra["allow.auto.create.topics"] = "false" }
         configuration.extraProperties = extra
         return configuration

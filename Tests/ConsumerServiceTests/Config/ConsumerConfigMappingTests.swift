@@ -41,6 +41,27 @@ import Testing
         #expect(dlq["ssl.ca.location"] == "/etc/ssl/kafka-ca.pem")
     }
 
+    /// librdkafka warns (CONFWARN) when a client gets a property of the other role: each client
+    /// gets only the pass-through properties librdkafka defines for it.
+    @Test func passthroughGoesToTheClientsItIsDefinedFor() throws {
+        let config = try load([
+            "KAFKATRACE_KAFKA_fetch.wait.max.ms": "10", "KAFKATRACE_KAFKA_auto.commit.interval.ms": "1000",
+            "KAFKATRACE_KAFKA_batch.num.messages": "2", "KAFKATRACE_KAFKA_socket.keepalive.enable": "true",
+            "KAFKATRACE_KAFKA_no.such.property": "1",
+        ])
+        let consumer = config.kafkaConsumerConfiguration.properties
+        let dlq = config.deadLetterProducerConfiguration.properties
+        #expect(consumer["fetch.wait.max.ms"] == "10")
+        #expect(consumer["auto.commit.interval.ms"] == "1000")
+        #expect(consumer["batch.num.messages"] == nil)
+        #expect(dlq["fetch.wait.max.ms"] == nil)
+        #expect(dlq["auto.commit.interval.ms"] == nil)
+        #expect(dlq["batch.num.messages"] == "2")
+        // Both roles: both clients. Unknown to librdkafka: both, so librdkafka refuses it loudly.
+        #expect(consumer["socket.keepalive.enable"] == "true" && dlq["socket.keepalive.enable"] == "true")
+        #expect(consumer["no.such.property"] == "1" && dlq["no.such.property"] == "1")
+    }
+
     @Test(arguments: ["enable.auto.commit", "enable.auto.offset.store", "enable.idempotence"])
     func guaranteePropertiesCannotBePassedThrough(property: String) throws {
         let error = #expect(throws: ConfigError.self) { try load(["KAFKATRACE_KAFKA_\(property)": "true"]) }

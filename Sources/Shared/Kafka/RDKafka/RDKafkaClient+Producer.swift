@@ -1,22 +1,23 @@
 import CRdKafka
 
 extension RDKafkaClient {
-    /// Enqueues one message without blocking. Wraps `rd_kafka_produceva`
-    /// (`rd_kafka_producev` is variadic and cannot be called from Swift).
+    /// Enqueues one message without blocking; a nil `value` is a null value (NULL payload), an
+    /// empty one an empty value. Wraps `rd_kafka_produceva` (`rd_kafka_producev` is variadic and
+    /// cannot be called from Swift).
     ///
     /// Allocates nothing on the Swift side: the topic, key and header names and values are laid
     /// out in one scratch arena, and the field list in another, both from
     /// `withUnsafeTemporaryAllocation` (the stack, for any normal message) and valid for the call
     /// only: `RD_KAFKA_MSG_F_COPY` makes librdkafka copy key and value, headers are copied on add.
     func produce(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])], id: UInt64
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])], id: UInt64
     ) throws(KafkaError) {
         var size = topic.utf8.count + 1 + (key?.count ?? 0)
         for (name, bytes) in headers { size += name.utf8.count + 1 + bytes.count }
         let fieldCount = 5 + headers.count
         let error: OpaquePointer? = withUnsafeTemporaryAllocation(byteCount: max(1, size), alignment: 8) { arena in
             withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: fieldCount) { fields in
-                value.withUnsafeBytes { valueBytes in
+                (value ?? []).withUnsafeBytes { valueBytes in
                     var cursor = 0
                     func place(_ bytes: some Collection<UInt8>, terminate: Bool) -> UnsafeMutableRawPointer {
                         let start = arena.baseAddress! + cursor
@@ -55,11 +56,15 @@ extension RDKafkaClient {
                     }
                     add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
                     add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = Self.opaque(forMessageID: id) }
+                    // A null value is a NULL pointer; an empty one still needs a non-NULL pointer:
+                    // the arena (size ≥ 1) serves.
                     add(RD_KAFKA_VTYPE_VALUE) {
-                        $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBytes.baseAddress)
+                        $0.u.mem.ptr = value.map { _ in
+                            UnsafeMutableRawPointer(mutating: valueBytes.baseAddress ?? UnsafeRawPointer(arena.baseAddress!))
+                        }
                         $0.u.mem.size = valueBytes.count
                     }
-                    defer { (fields.baseAddress!).deinitialize(count: count) }
+                    defer { fields.baseAddress!.deinitialize(count: count) }
                     return rd_kafka_produceva(handle, fields.baseAddress, count)
                 }
             }
