@@ -21,6 +21,15 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// How the daemons link in release builds on Linux: with lld and packed relative relocations
+/// (DT_RELR, glibc ≥ 2.36, Debian 12). A static-stdlib binary otherwise carries ~2 MB of RELA
+/// entries that ld.so reads at every start and that then stay resident (docs/benchmarks.md, RSS).
+let daemonLinking: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+        .when(platforms: [.linux], configuration: .release)),
+]
+
 let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
@@ -32,6 +41,12 @@ func shared(_ name: String, _ folder: String, _ dependencies: [Target.Dependency
 
 let sharedCore: [Target.Dependency] = [
     "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres",
+    "SharedLifecycle", "SharedMetrics", "SharedConfig",
+]
+/// The producer never talks to PostgreSQL: without SharedPostgres it does not load libpq and the
+/// Kerberos/LDAP/GnuTLS libraries behind it (~3.4 MB resident).
+let producerShared: [Target.Dependency] = [
+    "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka",
     "SharedLifecycle", "SharedMetrics", "SharedConfig",
 ]
 
@@ -84,17 +99,17 @@ let package = Package(
         shared(
             "SharedConfig", "Config",
             [
-                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres", log,
+                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", log,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ]),
 
         .executableTarget(
-            name: "ProducerService", dependencies: sharedCore + [log, prometheus, lifecycle],
-            swiftSettings: strict),
+            name: "ProducerService", dependencies: producerShared + [log, prometheus, lifecycle],
+            swiftSettings: strict, linkerSettings: daemonLinking),
         .executableTarget(
             name: "ConsumerService", dependencies: sharedCore + [log, prometheus, lifecycle],
-            swiftSettings: strict),
+            swiftSettings: strict, linkerSettings: daemonLinking),
         .executableTarget(
             name: "KafkaDevCluster",
             dependencies: [

@@ -303,7 +303,9 @@ def producer() -> Board:
     b.timeseries("Orders received /s by source", [
         (f"sum by (source) (rate(kafkatrace_producer_orders_received_total{{{sel}}}[{RI}]))", "{{source}}"),
         (f"sum(rate(kafkatrace_producer_orders_generated_total{{{sel}}}[{RI}]))", "generated"),
-    ], "reqps", w=12)
+        (f"sum(rate(kafkatrace_producer_generator_shortfall_total{{{sel}}}[{RI}]))", "generator shortfall"),
+    ], "reqps", "Generator shortfall: orders order.rate called for that the generator could not make "
+       "within its 1 s catch-up window (dropped, not made late).", w=12)
     b.timeseries("Orders rejected /s by reason", [
         (f"sum by (reason) (rate(kafkatrace_producer_orders_rejected_total{{{sel}}}[{RI}]))", "{{reason}}")],
         "reqps", "HTTP validation failures (400), by validation code.", w=12)

@@ -8,13 +8,18 @@ import SharedOrders
 /// rate stays `rate`). With `jitter` *j*, each tick is delayed by a random amount in
 /// `[0, j × interval)`; since that is less than one interval, ticks never reorder.
 ///
-/// Falling behind (policy): when a tick's slot has fully passed (now ≥ its base deadline + one
-/// interval), the missed ticks are dropped, counted in `skippedTicks`, and the tick of the
-/// current slot runs at once. So a stall never causes a catch-up flood bigger than one
-/// configured burst, and the schedule stays anchored to `start`.
+/// Late ticks are made up: a sleep that wakes late (timer slack, a busy machine) or a slow order
+/// leaves ticks whose deadline has passed, and the loop runs them at once, back to back, until
+/// it is on schedule again. So the rate holds over any stretch of time, however coarse the
+/// sleeps (at 2000/s a tick is 500 µs, less than the timer slack of a default `Task.sleep`).
+///
+/// Falling behind (policy): a tick is made up only while it is less than `catchUpWindow` late
+/// (at least one interval). Ticks later than that are dropped and counted (`skippedTicks`, and
+/// `burst` orders each in `shortfallOrders`), and the schedule stays anchored to `start`. So a
+/// stall (backpressure, a paused process) never causes a catch-up flood of more than one window
+/// of orders, and every slot of the schedule is either made or counted.
 ///
 /// `rate` 0 disables pacing (`nextDeadline()` is nil); `unlimited` never sleeps.
-
 struct RatePacer: Sendable {
     /// Orders per second, as configured by `order.rate`.
     enum Rate: Sendable, Equatable {
@@ -55,19 +60,26 @@ struct RatePacer: Sendable {
     let start: ContinuousClock.Instant
     /// Time between ticks (`burst / rate`); nil unless the rate is finite.
     let interval: Duration?
+    /// How late a tick may be and still be made up (never less than one interval).
+    let catchUpWindow: Duration
+
+    /// The default `catchUpWindow`: late by up to a second of orders, the generator catches up.
+    static let defaultCatchUpWindow = Duration.seconds(1)
 
     /// The next tick to hand out.
     private(set) var tick: Int64 = 0
-    /// Ticks dropped because the loop fell a whole slot behind.
+    /// Ticks dropped because the loop fell more than `catchUpWindow` behind.
     private(set) var skippedTicks: Int64 = 0
     private var sentInTick = 0
     private var currentDeadline: ContinuousClock.Instant
     private var rng: SplitMix64
 
     /// - Parameters:
+    ///   - catchUpWindow: how late a tick may be and still be made up (raised to one interval).
     ///   - seed: seeds the jitter; nil = random.
     init(
-        rate: Rate, jitter: Double = 0, burst: Int = 1, start: ContinuousClock.Instant, seed: UInt64? = nil
+        rate: Rate, jitter: Double = 0, burst: Int = 1, start: ContinuousClock.Instant,
+        catchUpWindow: Duration = RatePacer.defaultCatchUpWindow, seed: UInt64? = nil
     ) throws(OrderError) {
         guard jitter.isFinite, jitter >= 0, jitter <= 1 else {
             throw .invalidPacing(key: "order.jitter", value: "\(jitter)", allowed: "0.0 to 1.0")
@@ -85,6 +97,7 @@ struct RatePacer: Sendable {
         } else {
             interval = nil
         }
+        self.catchUpWindow = max(catchUpWindow, interval ?? .zero)
         self.rate = rate
         self.jitter = jitter
         self.burst = burst
@@ -122,15 +135,21 @@ struct RatePacer: Sendable {
         return currentDeadline
     }
 
-    /// Applies the falling-behind policy at a tick boundary: when `now` is at or past the end of
-    /// the next tick's slot, jumps to the tick whose slot contains `now`. Returns how many ticks
-    /// were dropped (0 mid-burst, when on time, or when not finitely paced).
+    /// Orders the schedule called for and the loop dropped (`skippedTicks × burst`).
+    var shortfallOrders: Int64 { skippedTicks * Int64(burst) }
+
+    /// Applies the falling-behind policy at a tick boundary: drops every tick that is
+    /// `catchUpWindow` or more late at `now`, so the next tick is the first one still due within
+    /// the window. Returns how many ticks were dropped (0 mid-burst, when within the window, or
+    /// when not finitely paced).
     @discardableResult
     mutating func skipMissedTicks(now: ContinuousClock.Instant) -> Int64 {
-        guard let interval, sentInTick == 0, now >= baseDeadline(tick: tick) + interval else { return 0 }
-        var target = Int64(((now - start) / interval).rounded(.down))
-        while target > tick && baseDeadline(tick: target) > now { target -= 1 }  // guard float rounding
-        while baseDeadline(tick: target + 1) <= now { target += 1 }
+        guard let interval, sentInTick == 0, now >= baseDeadline(tick: tick) + catchUpWindow else { return 0 }
+        // The first tick t with baseDeadline(t) + catchUpWindow > now.
+        let oldest = now - catchUpWindow
+        var target = Int64(((oldest - start) / interval).rounded(.down))
+        while target > tick && baseDeadline(tick: target) > oldest { target -= 1 }  // guard float rounding
+        while baseDeadline(tick: target) <= oldest { target += 1 }
         let skipped = max(0, target - tick)
         tick += skipped
         skippedTicks += skipped
@@ -138,18 +157,21 @@ struct RatePacer: Sendable {
     }
 
     /// Calls `body` once per order until the task is cancelled: sleeps until each deadline
-    /// (`Task.sleep(until:clock:)` by default), applies `skipMissedTicks` at every tick, never
-    /// sleeps when unlimited, returns at once when disabled. Cancellation ends the loop
-    /// normally; an error from `body` ends it by throwing.
+    /// (`Task.sleep(until:clock:)` by default) unless it has passed, applies `skipMissedTicks` at
+    /// every tick and reports what it dropped to `onShortfall` (in orders), never sleeps when
+    /// unlimited, returns at once when disabled. Cancellation ends the loop normally; an error
+    /// from `body` ends it by throwing.
     mutating func run(
         now: () -> ContinuousClock.Instant = { ContinuousClock.now },
         sleep: (ContinuousClock.Instant) async throws -> Void = { try await Task.sleep(until: $0, clock: .continuous) },
+        onShortfall: (_ orders: Int64) -> Void = { _ in },
         _ body: () async throws -> Void
     ) async throws {
         var sinceYield = 0
         while !Task.isCancelled {
             if case .perSecond = rate, sentInTick == 0 {
-                skipMissedTicks(now: now())
+                let skipped = skipMissedTicks(now: now())
+                if skipped > 0 { onShortfall(skipped * Int64(burst)) }
             }
             guard let deadline = nextDeadline() else { return }
             if case .unlimited = rate {

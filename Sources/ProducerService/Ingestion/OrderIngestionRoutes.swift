@@ -3,6 +3,7 @@ import Prometheus
 import SharedHTTP
 import SharedKafka
 import SharedOrders
+import Synchronization
 
 /// `POST /v1/orders` (one order) and `POST /v1/orders:batch` (a JSON array, or NDJSON).
 ///
@@ -57,6 +58,8 @@ final class OrderIngestionRoutes: Sendable {
     private let configuration: Configuration
     private let token: BearerToken?
     private let logger: Logger
+    /// Trace ids for orders that come without a `traceparent` (see `Xoshiro256StarStar`).
+    private let traceIDs = Mutex(Xoshiro256StarStar())
 
     init(
         publisher: OrderPublisher, ids: OrderIDGenerator, gate: IngestionGate, configuration: Configuration,
@@ -70,11 +73,13 @@ final class OrderIngestionRoutes: Sendable {
         self.logger = logger
     }
 
-    /// Registers `POST /v1/orders` and `POST /v1/orders:batch` (async handlers) on `router`.
+    /// Registers `POST /v1/orders` (inline on the event loop: one order is answered there when
+    /// nothing has to wait) and `POST /v1/orders:batch` (async: a batch's decoding and enqueueing
+    /// stay off the event loop) on `router`.
     func register(on router: Router) {
-        router.add("POST", Self.singlePath) { [self] (request: HTTPRequest) async -> HTTPResponse in
-            await handleSingle(request)
-        }
+        router.add("POST", Self.singlePath, inline: { [self] (request: HTTPRequest) -> HTTPInlineResult in
+            start(request, isBatch: false)
+        })
         router.add("POST", Self.batchPath) { [self] (request: HTTPRequest) async -> HTTPResponse in
             await handleBatch(request)
         }
@@ -82,66 +87,113 @@ final class OrderIngestionRoutes: Sendable {
 
     /// `POST /v1/orders`.
     func handleSingle(_ request: HTTPRequest) async -> HTTPResponse {
-        await handle(request, isBatch: false)
+        await start(request, isBatch: false).response()
     }
 
     /// `POST /v1/orders:batch`.
     func handleBatch(_ request: HTTPRequest) async -> HTTPResponse {
-        await handle(request, isBatch: true)
+        await start(request, isBatch: true).response()
     }
 
     private var metrics: ProducerMetrics { publisher.metrics }
 
-    private func handle(_ request: HTTPRequest, isBatch: Bool) async -> HTTPResponse {
+    /// Checks and decodes the request and hands its orders to librdkafka without waiting; answers
+    /// at once when nothing had to wait. When librdkafka's queue is full, the rest is enqueued by
+    /// an async continuation (`enqueueRest`), and with `?wait=delivery` the answer waits for the
+    /// acknowledgements. The gate is left exactly once, when enqueueing has ended.
+    private func start(_ request: HTTPRequest, isBatch: Bool) -> HTTPInlineResult {
         guard gate.enter() else {
-            return IngestionResponse.error(503, "shutting_down", "the producer is shutting down; send to another instance")
+            return .response(
+                IngestionResponse.error(503, "shutting_down", "the producer is shutting down; send to another instance"))
         }
         var isInside = true
         defer { if isInside { gate.leave() } }
 
-        if let refusal = precheck(request, isBatch: isBatch) { return refusal.response }
+        if let refusal = precheck(request, isBatch: isBatch) { return .response(refusal.response) }
         let waitForDelivery: Bool
         switch request.queryValue("wait") {
         case nil, "enqueue": waitForDelivery = false
         case "delivery": waitForDelivery = true
         case let other?:
-            return IngestionResponse.error(
-                400, "invalid_parameter", "wait=\(other.prefix(40)) is not allowed; use wait=delivery or wait=enqueue")
+            return .response(
+                IngestionResponse.error(
+                    400, "invalid_parameter", "wait=\(other.prefix(40)) is not allowed; use wait=delivery or wait=enqueue"))
         }
         let orders: [Order]
         switch decode(request, isBatch: isBatch) {
         case .success(let decoded): orders = decoded
-        case .failure(let rejection): return rejection.response
+        case .failure(let rejection): return .response(rejection.response)
         }
 
         let traceParent = request.header("traceparent").flatMap { try? TraceParent(parsing: $0) }
-        var rng = SystemRandomNumberGenerator()
+        var event = OrderEventEncoder()
         var tickets: [OrderPublisher.Ticket] = []
         tickets.reserveCapacity(orders.count)
         for (i, order) in orders.enumerated() {
+            event.encode(order, traceParent: traceParent ?? newTraceParent())
+            let ticket: OrderPublisher.Ticket?
+            do {
+                ticket = try publisher.tryEnqueue(
+                    key: event.key, value: event.value, headers: event.headers, expectReport: waitForDelivery)
+            } catch {
+                metrics.receivedHTTP.increment(by: Int64(i))
+                return .response(enqueueFailed(error, orders: orders, enqueuedCount: i))
+            }
+            guard let ticket else {
+                isInside = false  // enqueueRest leaves the gate
+                return .suspend { [self, tickets] in
+                    await enqueueRest(
+                        orders, from: i, tickets: tickets, traceParent: traceParent, waitForDelivery: waitForDelivery)
+                }
+            }
+            tickets.append(ticket)
+        }
+        metrics.receivedHTTP.increment(by: Int64(orders.count))
+        gate.leave()
+        isInside = false
+        guard waitForDelivery else { return .response(IngestionResponse.enqueued(orders.map(\.orderID))) }
+        return .suspend { [self, tickets] in await deliveries(of: orders, tickets: tickets) }
+    }
+
+    /// `start` from order `first` on, once librdkafka's queue was full: waits for room for each
+    /// remaining order (`kafka.enqueue_timeout_ms`, then 503), leaves the gate, then answers.
+    private func enqueueRest(
+        _ orders: [Order], from first: Int, tickets: [OrderPublisher.Ticket], traceParent: TraceParent?,
+        waitForDelivery: Bool
+    ) async -> HTTPResponse {
+        var tickets = tickets
+        var event = OrderEventEncoder()
+        for i in first..<orders.count {
+            event.encode(orders[i], traceParent: traceParent ?? newTraceParent())
             do {
                 tickets.append(
                     try await publisher.enqueue(
-                        key: order.kafkaKey, value: OrderCodec.encode(order),
-                        headers: OrderHeaders.make(traceParent: traceParent ?? TraceParent.generate(using: &rng)),
-                        expectReport: waitForDelivery))
+                        key: event.key, value: event.value, headers: event.headers, expectReport: waitForDelivery))
             } catch {
                 metrics.receivedHTTP.increment(by: Int64(i))
+                gate.leave()
                 return enqueueFailed(error, orders: orders, enqueuedCount: i)
             }
         }
         metrics.receivedHTTP.increment(by: Int64(orders.count))
         gate.leave()
-        isInside = false
+        guard waitForDelivery else { return IngestionResponse.enqueued(orders.map(\.orderID)) }
+        return await deliveries(of: orders, tickets: tickets)
+    }
 
-        let orderIDs = orders.map(\.orderID)
-        guard waitForDelivery else { return IngestionResponse.enqueued(orderIDs) }
+    /// Waits for every ticket's delivery report: `201` with partition/offset per order, or `502`.
+    private func deliveries(of orders: [Order], tickets: [OrderPublisher.Ticket]) async -> HTTPResponse {
         var deliveries: [IngestionResponse.Delivery] = []
         deliveries.reserveCapacity(tickets.count)
-        for (ticket, orderID) in zip(tickets, orderIDs) {
-            deliveries.append(.init(orderID: orderID, outcome: await publisher.outcome(of: ticket)))
+        for (ticket, order) in zip(tickets, orders) {
+            deliveries.append(.init(orderID: order.orderID, outcome: await publisher.outcome(of: ticket)))
         }
         return IngestionResponse.delivered(deliveries)
+    }
+
+    /// A new trace for an order that came without a `traceparent`.
+    private func newTraceParent() -> TraceParent {
+        traceIDs.withLock { TraceParent.generate(using: &$0) }
     }
 
     private struct Rejection: Error {

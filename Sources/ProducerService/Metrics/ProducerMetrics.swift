@@ -8,6 +8,7 @@ final class ProducerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let topic: String
     let ordersGenerated: Counter
+    let generatorShortfall: Counter
     let receivedHTTP: Counter
     let receivedGenerator: Counter
     let produced: Counter
@@ -32,6 +33,8 @@ final class ProducerMetrics: Sendable {
         self.topic = topic
         let t = [("topic", topic)]
         ordersGenerated = registry.counter("kafkatrace_producer_orders_generated_total", help: "Orders made by the built-in generator.")
+        generatorShortfall = registry.counter("kafkatrace_producer_generator_shortfall_total",
+            help: "Orders the generator's schedule (order.rate) called for but could not make within its catch-up window.")
         receivedHTTP = registry.counter("kafkatrace_producer_orders_received_total", labels: [("source", "http")],
             help: "Valid orders accepted for producing, by source.")
         receivedGenerator = registry.counter("kafkatrace_producer_orders_received_total", labels: [("source", "generator")],

@@ -6,6 +6,10 @@ import Synchronization
 ///
 /// An id is `expect`ed before it is sent, so a report that arrives before the waiter
 /// (the poll thread is fast) is kept until `wait` collects it.
+///
+/// Ids carry whether somebody waits for them in their lowest bit (odd: expected), so the common
+/// case, a message nobody waits for, costs a few atomic operations and no lock on either side:
+/// the sender's `makeID` and the poll thread's `report` (both run once per message).
 final class DeliveryTracker: Sendable {
     private enum Entry {
         case expecting
@@ -13,15 +17,13 @@ final class DeliveryTracker: Sendable {
         case done(DeliveryReport)
     }
 
-    private struct State {
-        var nextID: UInt64 = 1
-        var entries: [UInt64: Entry] = [:]
-        var inFlight = 0
-        var delivered = 0
-        var failed = 0
-    }
-
-    private let state = Mutex(State())
+    /// The next id's counter; ids are `counter × 2` (+1 when expected), never 0.
+    private let counter = Atomic<UInt64>(1)
+    private let inFlightCount = Atomic<Int>(0)
+    private let deliveredCount = Atomic<Int>(0)
+    private let failedCount = Atomic<Int>(0)
+    /// Reports expected by a waiter, by id (odd ids only).
+    private let entries = Mutex<[UInt64: Entry]>([:])
 
     init() {}
 
@@ -29,34 +31,35 @@ final class DeliveryTracker: Sendable {
     /// the sender back never makes the count negative); `expectReport` marks that somebody will
     /// `wait` for it. Call `cancel` when librdkafka refused the message.
     func makeID(expectReport: Bool) -> UInt64 {
-        state.withLock { s in
-            let id = s.nextID
-            s.nextID &+= 1
-            s.inFlight += 1
-            if expectReport { s.entries[id] = .expecting }
-            return id
-        }
+        let id = counter.wrappingAdd(1, ordering: .relaxed).oldValue << 1 | (expectReport ? 1 : 0)
+        inFlightCount.add(1, ordering: .relaxed)
+        if expectReport { entries.withLock { $0[id] = .expecting } }
+        return id
     }
 
     /// Forgets an id whose send failed before librdkafka took it.
     func cancel(_ id: UInt64) {
-        state.withLock { s in
-            s.inFlight -= 1
-            s.entries.removeValue(forKey: id)
-        }
+        inFlightCount.subtract(1, ordering: .relaxed)
+        if Self.isExpected(id) { _ = entries.withLock { $0.removeValue(forKey: id) } }
     }
 
     /// Records a delivery report (called on the poll thread).
     func report(_ report: DeliveryReport) {
-        let waiter: CheckedContinuation<DeliveryReport, Never>? = state.withLock { s in
-            s.inFlight -= 1
-            if report.error == nil { s.delivered += 1 } else { s.failed += 1 }
-            switch s.entries[report.id] {
+        if report.error == nil {
+            deliveredCount.add(1, ordering: .relaxed)
+        } else {
+            failedCount.add(1, ordering: .relaxed)
+        }
+        // Counted after delivered/failed, so that reportedTotals never lags behind inFlight.
+        inFlightCount.subtract(1, ordering: .releasing)
+        guard Self.isExpected(report.id) else { return }
+        let waiter: CheckedContinuation<DeliveryReport, Never>? = entries.withLock { entries in
+            switch entries[report.id] {
             case .expecting:
-                s.entries[report.id] = .done(report)
+                entries[report.id] = .done(report)
                 return nil
             case .waiting(let continuation):
-                s.entries[report.id] = nil
+                entries[report.id] = nil
                 return continuation
             case .done, .none:
                 return nil
@@ -68,12 +71,12 @@ final class DeliveryTracker: Sendable {
     /// Waits for the report of an `expect`ed id.
     func wait(for id: UInt64) async -> DeliveryReport {
         await withCheckedContinuation { continuation in
-            let ready: DeliveryReport? = state.withLock { s in
-                if case .done(let report) = s.entries[id] {
-                    s.entries[id] = nil
+            let ready: DeliveryReport? = entries.withLock { entries in
+                if case .done(let report) = entries[id] {
+                    entries[id] = nil
                     return report
                 }
-                s.entries[id] = .waiting(continuation)
+                entries[id] = .waiting(continuation)
                 return nil
             }
             if let ready { continuation.resume(returning: ready) }
@@ -81,8 +84,12 @@ final class DeliveryTracker: Sendable {
     }
 
     /// Delivery reports received so far: delivered and failed.
-    var reportedTotals: (delivered: Int, failed: Int) { state.withLock { ($0.delivered, $0.failed) } }
+    var reportedTotals: (delivered: Int, failed: Int) {
+        (deliveredCount.load(ordering: .relaxed), failedCount.load(ordering: .relaxed))
+    }
 
     /// Messages handed to librdkafka and not yet reported.
-    var inFlight: Int { state.withLock { $0.inFlight } }
+    var inFlight: Int { inFlightCount.load(ordering: .acquiring) }
+
+    private static func isExpected(_ id: UInt64) -> Bool { id & 1 == 1 }
 }

@@ -74,9 +74,9 @@ final class OrderPublisher: Sendable {
     func publish(
         _ order: Order, traceParent: TraceParent, waitForDelivery: Bool = false
     ) async throws(KafkaError) -> Outcome {
-        try await publish(
-            key: order.kafkaKey, value: OrderCodec.encode(order), headers: OrderHeaders.make(traceParent: traceParent),
-            waitForDelivery: waitForDelivery)
+        var event = OrderEventEncoder()
+        event.encode(order, traceParent: traceParent)
+        return try await publish(key: event.key, value: event.value, headers: event.headers, waitForDelivery: waitForDelivery)
     }
 
     /// Publishes raw bytes; see `publish(_:traceParent:waitForDelivery:)`.
@@ -88,6 +88,23 @@ final class OrderPublisher: Sendable {
         return await outcome(of: ticket)
     }
 
+    /// Hands one message to librdkafka if its queue has room now, without waiting: nil when the
+    /// queue is full (counted in `queue_full_total`; `enqueue` waits for room). Other errors throw.
+    func tryEnqueue(
+        key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], expectReport: Bool
+    ) throws(KafkaError) -> Ticket? {
+        let id = tracker.makeID(expectReport: expectReport)
+        do {
+            try producer.send(topic: topic, key: key, value: value, headers: headers, id: id)
+        } catch {
+            tracker.cancel(id)
+            guard case .queueFull = error else { throw error }
+            metrics.queueFull.increment()
+            return nil
+        }
+        return enqueued(id: id, valueBytes: value.count, expectReport: expectReport)
+    }
+
     /// Hands one message to librdkafka. On a full queue waits up to `enqueueTimeout`
     /// (default: the configured bound) for room, then throws `.enqueueTimedOut`; counts
     /// `queue_full_total` and `backpressure_rejected_total` accordingly.
@@ -95,27 +112,25 @@ final class OrderPublisher: Sendable {
         key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], expectReport: Bool,
         enqueueTimeout: Duration? = nil
     ) async throws(KafkaError) -> Ticket {
+        if let ticket = try tryEnqueue(key: key, value: value, headers: headers, expectReport: expectReport) {
+            return ticket
+        }
         let id = tracker.makeID(expectReport: expectReport)
         do {
-            try producer.send(topic: topic, key: key, value: value, headers: headers, id: id)
+            try await producer.send(
+                topic: topic, key: key, value: value, headers: headers, id: id,
+                enqueueTimeout: enqueueTimeout ?? self.enqueueTimeout)
         } catch {
-            guard case .queueFull = error else {
-                tracker.cancel(id)
-                throw error
-            }
-            metrics.queueFull.increment()
-            do {
-                try await producer.send(
-                    topic: topic, key: key, value: value, headers: headers, id: id,
-                    enqueueTimeout: enqueueTimeout ?? self.enqueueTimeout)
-            } catch {
-                tracker.cancel(id)
-                if case .enqueueTimedOut = error { metrics.backpressureRejected.increment() }
-                throw error
-            }
+            tracker.cancel(id)
+            if case .enqueueTimedOut = error { metrics.backpressureRejected.increment() }
+            throw error
         }
+        return enqueued(id: id, valueBytes: value.count, expectReport: expectReport)
+    }
+
+    private func enqueued(id: UInt64, valueBytes count: Int, expectReport: Bool) -> Ticket {
         metrics.produced.increment()
-        valueBytes.add(value.count, ordering: .relaxed)
+        valueBytes.add(count, ordering: .relaxed)
         enqueuedCount.add(1, ordering: .relaxed)
         return Ticket(id: id, expectsReport: expectReport)
     }

@@ -1,7 +1,7 @@
 import Logging
+import SharedCore
 import SharedKafka
 import SharedLogging
-import SharedPostgres
 
 /// A configuration value that is one of a fixed set of words (matched case-insensitively).
 protocol ConfigChoice: RawRepresentable, CaseIterable, Sendable where RawValue == String {}

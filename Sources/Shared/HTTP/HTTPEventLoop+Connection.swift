@@ -76,16 +76,37 @@ extension HTTPEventLoop {
                 connection, method: request.method, route: match.route, isHead: isHead, isKeepAlive: isKeepAlive,
                 version: request.version, response: handler(request), started: started)
         case .async(let handler):
-            let sequence = enqueue(
-                connection, method: request.method, route: match.route, isHead: isHead, isKeepAlive: isKeepAlive,
-                version: request.version, response: nil, started: MonotonicClock.nanoseconds())
-            let mailbox = self.mailbox
-            let connectionID = connection.id
-            let fd = connection.fd
-            Task {
-                let response = await handler(request)
-                mailbox.post(.response(fd: fd, connectionID: connectionID, sequence: sequence, response: response))
+            runInTask(
+                { await handler(request) }, request: request, route: match.route, isKeepAlive: isKeepAlive,
+                on: connection, started: MonotonicClock.nanoseconds())
+        case .inline(let handler):
+            let started = MonotonicClock.nanoseconds()
+            switch handler(request) {
+            case .response(let response):
+                enqueue(
+                    connection, method: request.method, route: match.route, isHead: isHead, isKeepAlive: isKeepAlive,
+                    version: request.version, response: response, started: started)
+            case .suspend(let rest):
+                runInTask(rest, request: request, route: match.route, isKeepAlive: isKeepAlive, on: connection, started: started)
             }
+        }
+    }
+
+    /// Queues an empty response slot and runs `work` in a Task; its response is posted back
+    /// through the mailbox and written in request order.
+    private func runInTask(
+        _ work: @escaping @Sendable () async -> HTTPResponse, request: HTTPRequest, route: String, isKeepAlive: Bool,
+        on connection: HTTPConnection, started: UInt64
+    ) {
+        let sequence = enqueue(
+            connection, method: request.method, route: route, isHead: request.method == "HEAD",
+            isKeepAlive: isKeepAlive, version: request.version, response: nil, started: started)
+        let mailbox = self.mailbox
+        let connectionID = connection.id
+        let fd = connection.fd
+        Task {
+            let response = await work()
+            mailbox.post(.response(fd: fd, connectionID: connectionID, sequence: sequence, response: response))
         }
     }
 

@@ -8,16 +8,39 @@ public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
 /// (use for cheap endpoints such as `/metrics` and `/health`).
 public typealias HTTPSyncHandler = @Sendable (HTTPRequest) -> HTTPResponse
 
-/// A registered handler, synchronous or asynchronous.
+/// An HTTP handler that answers inline on the event-loop thread when it can do so without
+/// blocking, and otherwise hands the rest of its work back as an async continuation (to wait for
+/// room in a queue, or for an acknowledgement). The common case then costs no thread hop.
+public typealias HTTPInlineHandler = @Sendable (HTTPRequest) -> HTTPInlineResult
+
+/// What an `HTTPInlineHandler` did with a request.
+public enum HTTPInlineResult: Sendable {
+    /// Answered at once.
+    case response(HTTPResponse)
+    /// The rest runs in a Task, like an `HTTPHandler`, and its response is posted back.
+    case suspend(@Sendable () async -> HTTPResponse)
+
+    /// The response, awaiting the continuation if there is one (tests, in-memory use).
+    public func response() async -> HTTPResponse {
+        switch self {
+        case .response(let response): response
+        case .suspend(let rest): await rest()
+        }
+    }
+}
+
+/// A registered handler: synchronous, asynchronous, or inline with an async fallback.
 enum HTTPRouteHandler: Sendable {
     case sync(HTTPSyncHandler)
     case async(HTTPHandler)
+    case inline(HTTPInlineHandler)
 
     /// Runs the handler from async code (tests, in-memory use).
     func callAsFunction(_ request: HTTPRequest) async -> HTTPResponse {
         switch self {
         case .sync(let handler): handler(request)
         case .async(let handler): await handler(request)
+        case .inline(let handler): await handler(request).response()
         }
     }
 }
@@ -52,6 +75,11 @@ public final class Router: Sendable {
     /// Registers an asynchronous handler.
     public func add(_ method: String, _ path: String, _ handler: @escaping HTTPHandler) {
         register(method, path, .async(handler))
+    }
+
+    /// Registers an inline handler (runs on the event loop, must not block; may continue async).
+    public func add(_ method: String, _ path: String, inline handler: @escaping HTTPInlineHandler) {
+        register(method, path, .inline(handler))
     }
 
     private func register(_ method: String, _ path: String, _ handler: HTTPRouteHandler) {

@@ -11,6 +11,11 @@ public struct JSONByteWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Empties the buffer, keeping its storage for the next value.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// Appends one raw ASCII byte such as `{`, `,` or `:`.
     @inline(__always)
     public mutating func raw(_ byte: UInt8) {
@@ -27,12 +32,18 @@ public struct JSONByteWriter: Sendable {
     /// (as `\n`, `\t`, ... or `\u00XX`); everything else is copied as UTF-8.
     public mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
-        var needsEscaping = false
-        for b in text.utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-            needsEscaping = true
-            break
+        // Common case: a native string needing no escapes, scanned and copied as one contiguous
+        // buffer (iterating `text.utf8` byte by byte costs an index computation per byte).
+        let isCopied = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            guard !utf8.contains(where: Self.needsEscape) else { return false }
+            bytes.append(contentsOf: utf8)
+            return true
         }
-        if !needsEscaping {  // common case: one bulk copy
+        if isCopied == true {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
+        if !text.utf8.contains(where: Self.needsEscape) {
             bytes.append(contentsOf: text.utf8)
             bytes.append(UInt8(ascii: "\""))
             return
@@ -77,24 +88,42 @@ public struct JSONByteWriter: Sendable {
         unsigned(m % 100, minimumDigits: 2)
     }
 
-    /// Appends an unsigned integer left-padded with zeros to `minimumDigits`.
+    /// Appends an unsigned integer left-padded with zeros to `minimumDigits`. The digits are
+    /// gathered as nibbles in an integer (divisions by the constant 10 only), then appended most
+    /// significant first: no write-back into the buffer and no table.
     mutating func unsigned(_ value: UInt64, minimumDigits: Int) {
-        var digits = 1
-        var probe = value
-        while probe >= 10 {
-            probe /= 10
+        var rest = value
+        var nibbles: UInt64 = 0  // the digits, most significant in the lowest nibble
+        var digits = 0
+        repeat {
+            if digits == 16 {  // 17 digits or more: append the high part first, then these 16
+                unsigned(rest, minimumDigits: minimumDigits - 16)
+                appendNibbles(nibbles, count: 16)
+                return
+            }
+            nibbles = nibbles << 4 | (rest % 10)
+            rest /= 10
             digits += 1
+        } while rest > 0
+        if minimumDigits > digits {
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: minimumDigits - digits))
         }
-        let width = max(digits, minimumDigits)
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
-        var v = value
-        var i = start + width - 1
-        while v > 0 {
-            bytes[i] = UInt8(ascii: "0") + UInt8(v % 10)
-            v /= 10
-            i -= 1
+        appendNibbles(nibbles, count: digits)
+    }
+
+    /// Appends `count` decimal digits stored as nibbles, the lowest nibble first.
+    @inline(__always)
+    private mutating func appendNibbles(_ nibbles: UInt64, count: Int) {
+        var rest = nibbles
+        for _ in 0..<count {
+            bytes.append(UInt8(ascii: "0") | UInt8(truncatingIfNeeded: rest & 0xF))
+            rest >>= 4
         }
+    }
+
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     @inline(__always)

@@ -10,23 +10,43 @@ public struct OrderGenerator: Sendable {
 
     public init(ids: OrderIDGenerator, maxLines: Int = 5, maxQuantity: Int64 = 5) {
         self.ids = ids
+        precondition(Menu.items.count <= UInt64.bitWidth, "makeOrder marks taken dishes in a 64-bit set")
         self.maxLines = min(max(1, maxLines), Menu.items.count)
         self.maxQuantity = max(1, maxQuantity)
     }
 
     /// One new order dated `now`.
     public func makeOrder(at now: OrderTimestamp, using rng: inout some RandomNumberGenerator) -> Order {
+        order(at: now, using: &rng)
+    }
+
+    /// One new order dated `now`, from the fast generator: the concrete overload, so that callers
+    /// in other modules get the draws specialised and inlined, not through a generic witness.
+    public func makeOrder(at now: OrderTimestamp, using rng: inout Xoshiro256StarStar) -> Order {
+        order(at: now, using: &rng)
+    }
+
+    /// One new order dated now, from the system random generator.
+    public func makeOrder() -> Order {
+        var rng = SystemRandomNumberGenerator()
+        return makeOrder(at: .now(), using: &rng)
+    }
+
+    private func order(at now: OrderTimestamp, using rng: inout some RandomNumberGenerator) -> Order {
         let menu = Menu.items
         let lineCount = Int.random(in: 1...maxLines, using: &rng)
-        // Pick `lineCount` distinct menu positions (partial Fisher-Yates over a small index array).
-        var positions = Array(0..<menu.count)
+        // `lineCount` distinct dishes in random order: draw positions, redraw the ones taken
+        // (a bit set, no allocation; at most 5 of 20 are taken, so redraws are rare).
+        var taken: UInt64 = 0
         var items: [OrderItem] = []
         items.reserveCapacity(lineCount)
         var total: Int64 = 0
-        for i in 0..<lineCount {
-            let j = Int.random(in: i..<positions.count, using: &rng)
-            positions.swapAt(i, j)
-            let dish = menu[positions[i]]
+        while items.count < lineCount {
+            let position = Int.random(in: 0..<menu.count, using: &rng)
+            let bit: UInt64 = 1 << UInt64(position)
+            if taken & bit != 0 { continue }
+            taken |= bit
+            let dish = menu[position]
             let quantity = Int64.random(in: 1...maxQuantity, using: &rng)
             items.append(OrderItem(itemID: dish.itemID, name: dish.name, quantity: quantity, unitPriceCents: dish.priceCents))
             total += quantity * dish.priceCents
@@ -35,11 +55,5 @@ public struct OrderGenerator: Sendable {
         return Order(
             orderID: ids.next(at: now), customerID: customer, items: items, totalCents: total, status: .pending,
             createdAt: now)
-    }
-
-    /// One new order dated now, from the system random generator.
-    public func makeOrder() -> Order {
-        var rng = SystemRandomNumberGenerator()
-        return makeOrder(at: .now(), using: &rng)
     }
 }

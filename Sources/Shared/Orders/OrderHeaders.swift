@@ -24,8 +24,23 @@ public struct OrderHeaders: Sendable, Equatable {
 
     /// The headers for a new order event, in contract order.
     public static func make(traceParent: TraceParent) -> [(String, [UInt8])] {
-        OrderHeaders(traceParent: traceParent).kafkaHeaders
+        eventHeaders(traceParentValue: traceParent.headerValue)
     }
+
+    /// The headers for a new order event with this `traceparent` value (last, so that
+    /// `OrderEventEncoder` can rewrite it in place).
+    static func eventHeaders(traceParentValue: [UInt8]) -> [(String, [UInt8])] {
+        var headers = fixedEventHeaders
+        headers.append((traceParentKey, traceParentValue))
+        return headers
+    }
+
+    /// The three headers every new order event has, made once.
+    private static let fixedEventHeaders: [(String, [UInt8])] = {
+        var headers = OrderHeaders(traceParent: nil).kafkaHeaders
+        headers.reserveCapacity(4)
+        return headers
+    }()
 
     /// These headers as Kafka `(key, value)` pairs; absent values are left out.
     var kafkaHeaders: [(String, [UInt8])] {

@@ -6,7 +6,7 @@ import Synchronization
 public final class OrderIDGenerator: Sendable {
     /// The `<INSTANCE>` part (`producer.instance_id`).
     public let instanceID: String
-    private let counter: Mutex<UInt64>
+    private let counter: Atomic<UInt64>
     private let firstNumber: UInt64
 
     /// Uses `instanceID`, which must pass ``OrderValidator/isValidInstanceID(_:)``.
@@ -14,7 +14,7 @@ public final class OrderIDGenerator: Sendable {
         guard OrderValidator.isValidInstanceID(instanceID) else { throw .invalidInstanceID(instanceID) }
         self.instanceID = instanceID
         self.firstNumber = firstNumber
-        counter = Mutex(firstNumber)
+        counter = Atomic(firstNumber)
     }
 
     /// Uses a random 8-character instance id.
@@ -36,10 +36,7 @@ public final class OrderIDGenerator: Sendable {
 
     /// The next id, dated `at` (UTC).
     public func next(at time: OrderTimestamp) -> String {
-        let number = counter.withLock { n in
-            defer { n &+= 1 }
-            return n
-        }
+        let number = counter.wrappingAdd(1, ordering: .relaxed).oldValue
         let p = time.parts
         var w = JSONByteWriter(capacity: 40)
         w.raw("ORD-")
@@ -54,7 +51,7 @@ public final class OrderIDGenerator: Sendable {
     }
 
     /// How many ids were handed out.
-    var issuedCount: UInt64 { counter.withLock { $0 } &- firstNumber }
+    var issuedCount: UInt64 { counter.load(ordering: .relaxed) &- firstNumber }
 }
 
 extension JSONByteWriter {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// An instant with millisecond precision, written as RFC 3339 UTC: `2026-11-23T09:30:00.123Z`.
 ///

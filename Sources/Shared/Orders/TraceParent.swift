@@ -14,9 +14,11 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
 
     /// Makes a value from its parts; throws for all-zero ids.
     public init(traceIDHigh: UInt64, traceIDLow: UInt64, parentID: UInt64, flags: UInt8 = 1) throws(OrderError) {
-        let text = Self.format(traceIDHigh, traceIDLow, parentID, flags)
-        guard traceIDHigh != 0 || traceIDLow != 0 else { throw .invalidTraceParent(text, reason: "trace id is all zeros") }
-        guard parentID != 0 else { throw .invalidTraceParent(text, reason: "parent id is all zeros") }
+        func fail(_ reason: String) -> OrderError {
+            .invalidTraceParent(Self.format(traceIDHigh, traceIDLow, parentID, flags), reason: reason)
+        }
+        guard traceIDHigh != 0 || traceIDLow != 0 else { throw fail("trace id is all zeros") }
+        guard parentID != 0 else { throw fail("parent id is all zeros") }
         self.traceIDHigh = traceIDHigh
         self.traceIDLow = traceIDLow
         self.parentID = parentID
@@ -25,6 +27,16 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
 
     /// A new random trace (sampled).
     public static func generate(using rng: inout some RandomNumberGenerator) -> TraceParent {
+        random(using: &rng)
+    }
+
+    /// A new random trace from the fast generator: the concrete overload, so that callers in
+    /// other modules get the draws specialised and inlined, not through a generic witness.
+    public static func generate(using rng: inout Xoshiro256StarStar) -> TraceParent {
+        random(using: &rng)
+    }
+
+    private static func random(using rng: inout some RandomNumberGenerator) -> TraceParent {
         var high: UInt64 = 0, low: UInt64 = 0, parent: UInt64 = 0
         while high == 0 && low == 0 {
             high = rng.next()
@@ -90,19 +102,62 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
     /// The 16-hex-digit parent id, the `span_id` field in logs.
     public var spanID: String { Self.hexString(parentID, 16) }
 
+    /// The length of a version-00 header value.
+    public static let headerLength = 55
+
     /// The header value, `00-…-…-01`.
-    public var description: String { Self.format(traceIDHigh, traceIDLow, parentID, flags) }
+    public var description: String { String(decoding: headerValue, as: UTF8.self) }
 
     /// The header value as bytes.
-    public var headerValue: [UInt8] { Array(description.utf8) }
+    public var headerValue: [UInt8] {
+        var bytes: [UInt8] = []
+        writeHeaderValue(into: &bytes)
+        return bytes
+    }
+
+    /// Replaces the contents of `bytes` with the header value (55 bytes), reusing its storage.
+    public func writeHeaderValue(into bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.reserveCapacity(Self.headerLength)
+        bytes.append(UInt8(ascii: "0"))
+        bytes.append(UInt8(ascii: "0"))
+        bytes.append(UInt8(ascii: "-"))
+        Self.appendHex(traceIDHigh, digits: 16, to: &bytes)
+        Self.appendHex(traceIDLow, digits: 16, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        Self.appendHex(parentID, digits: 16, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        Self.appendHex(UInt64(flags), digits: 2, to: &bytes)
+    }
 
     private static func format(_ high: UInt64, _ low: UInt64, _ parent: UInt64, _ flags: UInt8) -> String {
-        "00-" + hexString(high, 16) + hexString(low, 16) + "-" + hexString(parent, 16) + "-" + hexString(UInt64(flags), 2)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(headerLength)
+        bytes.append(contentsOf: "00-".utf8)
+        appendHex(high, digits: 16, to: &bytes)
+        appendHex(low, digits: 16, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendHex(parent, digits: 16, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendHex(UInt64(flags), digits: 2, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func hexString(_ v: UInt64, _ digits: Int) -> String {
-        let s = String(v, radix: 16)
-        return s.count >= digits ? s : String(repeating: "0", count: digits - s.count) + s
+        var bytes: [UInt8] = []
+        appendHex(v, digits: digits, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the low `digits` nibbles of `v` as lowercase hex, most significant first.
+    @inline(__always)
+    private static func appendHex(_ v: UInt64, digits: Int, to bytes: inout [UInt8]) {
+        var shift = digits * 4
+        while shift > 0 {
+            shift -= 4
+            let nibble = UInt8(truncatingIfNeeded: v >> UInt64(shift)) & 0xF
+            bytes.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+        }
     }
 
     /// `count` lowercase hex digits at `from` (count ≤ 16), or nil.

@@ -1,5 +1,6 @@
 @testable import ConsumerService
 @testable import SharedConfig
+import SharedCore
 @testable import SharedPostgres
 @testable import TestSupport
 import Testing

@@ -45,7 +45,7 @@ import Testing
 
     /// The pacer anchors ticks to the start: after `elapsed` at most `rate × elapsed + 1` slots
     /// are due (a hard bound load cannot break), and every slot is either published or counted
-    /// as skipped (no silent drift). The lower bound is loose: a starved loop may not have
+    /// as shortfall (no silent drift). The lower bound is loose: a starved loop may not have
     /// reached the last slots yet when it is stopped.
     @Test func pacedRunAccountsForEverySlotAndNeverOutrunsItsSchedule() async throws {
         let fixture = try ProducerFixture()
@@ -65,8 +65,9 @@ import Testing
         let elapsed = clock.now - start
         let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
         let published = generator.publishedCount
-        let slots = published + generator.skippedTicks
+        let slots = published + generator.shortfallOrders
         #expect(published >= 1)
+        #expect(fixture.metric("kafkatrace_producer_generator_shortfall_total") == Double(generator.shortfallOrders))
         #expect(Double(slots) <= rate * seconds(elapsed) + 1, "\(slots) slots in \(elapsed)")
         #expect(Double(slots) >= rate * seconds(elapsedAtStop) * 0.5, "\(slots) slots in \(elapsedAtStop)")
         try await Task.sleep(for: .milliseconds(100))

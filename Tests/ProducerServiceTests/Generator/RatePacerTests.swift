@@ -80,51 +80,93 @@ import Testing
         #expect(throws: OrderError.self) { try RatePacer(rate: .perSecond(1), burst: 0, start: Self.start) }
     }
 
-    @Test func fallingBehindDropsMissedTicksInsteadOfFlooding() throws {
-        var pacer = try RatePacer(rate: .perSecond(10), burst: 2, start: Self.start)  // ticks every 200 ms
-        #expect(pacer.skipMissedTicks(now: Self.start + .milliseconds(150)) == 0)  // within tick 0's slot
+    @Test func lateTicksAreMadeUpWithinTheWindowAndDroppedBeyondIt() throws {
+        // Ticks every 200 ms, 2 orders each; ticks up to 1 s late are made up.
+        var pacer = try RatePacer(rate: .perSecond(10), burst: 2, start: Self.start, catchUpWindow: .seconds(1))
+        #expect(pacer.catchUpWindow == .seconds(1))
+        #expect(pacer.skipMissedTicks(now: Self.start + .milliseconds(999)) == 0)  // tick 0 is 999 ms late: made up
         _ = pacer.nextDeadline()
         #expect(pacer.skipMissedTicks(now: Self.start + .seconds(5)) == 0)  // mid-burst: finish it first
         _ = pacer.nextDeadline()
-        // Now at tick 1 (due 200 ms); at 1.05 s, ticks 1...4 are gone and tick 5 (1.0 s) is current.
-        #expect(pacer.skipMissedTicks(now: Self.start + .milliseconds(1050)) == 4)
-        #expect(pacer.skippedTicks == 4)
-        #expect(pacer.nextDeadline() == Self.start + .seconds(1))
-        #expect(pacer.nextDeadline() == Self.start + .seconds(1))
-        #expect(pacer.nextDeadline() == Self.start + .milliseconds(1200))  // back on the original grid
+        // Now at tick 1 (due 200 ms); at 2.1 s, ticks 1...5 (due ≤ 1.0 s) are ≥ 1 s late and gone,
+        // tick 6 (due 1.2 s) is 900 ms late and made up.
+        #expect(pacer.skipMissedTicks(now: Self.start + .milliseconds(2100)) == 5)
+        #expect(pacer.skippedTicks == 5)
+        #expect(pacer.shortfallOrders == 10)
+        #expect(pacer.nextDeadline() == Self.start + .milliseconds(1200))
+        #expect(pacer.nextDeadline() == Self.start + .milliseconds(1200))
+        #expect(pacer.nextDeadline() == Self.start + .milliseconds(1400))  // back on the original grid
+        // The window is never shorter than one interval: at 0.5/s a tick may be 2 s late.
+        let slow = try RatePacer(rate: .perSecond(0.5), start: Self.start, catchUpWindow: .milliseconds(10))
+        #expect(slow.catchUpWindow == .seconds(2))
     }
 
-    /// The run loop with an injected clock: sleeps until each absolute deadline, skips when late.
+    /// A simulated clock: each sleep wakes up late by a random 0–2 ms (four 500 µs intervals at
+    /// 2000/s, like a default `Task.sleep` with its timer slack on a busy machine), each order
+    /// takes 20 µs. Over 10 simulated seconds the pacer must make 2000/s within 1% and drop nothing.
+    @Test func holdsTheRateWithinOnePercentWhenSleepsWakeLate() async throws {
+        let rate = 2000.0
+        let seconds = 10
+        var pacer = try RatePacer(rate: .perSecond(rate), start: Self.start)
+        var now = Self.start
+        var lateness = SplitMix64(seed: 7)
+        var made = 0
+        var dropped: Int64 = 0
+        struct Stop: Error {}
+        do {
+            try await pacer.run(
+                now: { now },
+                sleep: { deadline in now = deadline + .microseconds(Int64(lateness.next() % 2001)) },
+                onShortfall: { dropped += $0 }
+            ) {
+                now += .microseconds(20)
+                made += 1
+                if now >= Self.start + .seconds(seconds) { throw Stop() }
+            }
+        } catch is Stop {}
+        let expected = rate * Double(seconds)
+        #expect(abs(Double(made) - expected) <= expected * 0.01, "made \(made) orders in \(seconds) s at \(rate)/s")
+        #expect(dropped == 0)
+        #expect(pacer.shortfallOrders == 0)
+    }
+
+    /// The run loop with an injected clock: sleeps until each absolute deadline, makes up late
+    /// ticks at once, drops (and reports) what is beyond the catch-up window.
     @Test func runLoopSleepsToAbsoluteDeadlines() async throws {
         final class FakeClock: Sendable {
             let state: Mutex<(now: ContinuousClock.Instant, sleeps: [ContinuousClock.Instant], bodies: Int)>
             init(_ start: ContinuousClock.Instant) { state = Mutex((start, [], 0)) }
         }
         let clock = FakeClock(Self.start)
-        var pacer = try RatePacer(rate: .perSecond(4), start: Self.start)  // 250 ms
+        // 250 ms ticks; ticks up to 600 ms late are made up.
+        var pacer = try RatePacer(rate: .perSecond(4), start: Self.start, catchUpWindow: .milliseconds(600))
+        var reported: [Int64] = []
         struct Stop: Error {}
         do {
             try await pacer.run(
                 now: { clock.state.withLock { $0.now } },
-                sleep: { deadline in clock.state.withLock { $0.sleeps.append(deadline); $0.now = deadline } }
+                sleep: { deadline in clock.state.withLock { $0.sleeps.append(deadline); $0.now = deadline } },
+                onShortfall: { reported.append($0) }
             ) {
                 let n = clock.state.withLock { s in
                     s.bodies += 1
-                    // Work takes 100 ms, except the 3rd body which stalls for 1 s.
-                    s.now = s.now + (s.bodies == 3 ? .seconds(1) : .milliseconds(100))
+                    // Work takes 100 ms, except the 3rd body which stalls for 1.5 s.
+                    s.now = s.now + (s.bodies == 3 ? .milliseconds(1500) : .milliseconds(100))
                     return s.bodies
                 }
-                if n == 6 { throw Stop() }
+                if n == 9 { throw Stop() }
             }
             Issue.record("run returned without the body stopping it")
         } catch is Stop {}
         let s = clock.state.withLock { $0 }
-        // Bodies at 0 (no sleep), 250, 500 (stalls until 1.5 s); ticks 3...5 are skipped, tick 6 (due 1.5 s)
-        // runs at once without sleeping, then ticks 7 and 8 sleep to 1.75 s and 2 s.
-        let ms: [Int] = [250, 500, 1750, 2000]
+        // Bodies at 0 (no sleep), 250, 500 (stalls until 2.0 s); ticks 3...5 (due ≤ 1.25 s) are
+        // ≥ 600 ms late and dropped; ticks 6...9 (1.5 s to 2.25 s) have passed and run at once,
+        // 100 ms apart (2.0 s to 2.3 s); ticks 10 and 11 sleep to their deadlines again.
+        let ms: [Int] = [250, 500, 2500, 2750]
         #expect(s.sleeps == ms.map { Self.start + .milliseconds($0) })
         #expect(pacer.skippedTicks == 3)
-        #expect(s.bodies == 6)
+        #expect(reported == [3])
+        #expect(s.bodies == 9)
     }
 
     @Test func runReturnsAtOnceWhenDisabledAndStopsOnCancel() async throws {

@@ -189,6 +189,10 @@ import Testing
         #expect((json["not_enqueued_order_ids"] as? [String])?.count == 2)
         #expect(fixture.metric("kafkatrace_producer_backpressure_rejected_total") == 1)
         #expect(fixture.metric("kafkatrace_producer_queue_full_total") >= 1)
+        // A single order finds the queue full too: its inline start hands over to the waiting path.
+        r = await h.post(Self.single, ProducerTestSupport.orderJSON())
+        #expect(r.status == 503)
+        #expect(fixture.metric("kafkatrace_producer_backpressure_rejected_total") == 2)
 
         try fixture.cluster.setBrokerUp(1)
         #expect(await fixture.publisher.flush(timeout: .seconds(20)) == 0)

@@ -31,6 +31,14 @@ import Testing
             try? await Task.sleep(for: .milliseconds(100))
             return .text(200, "slow")
         }
+        // Answers inline for the body "now", else continues in a Task that takes 100 ms.
+        router.add("POST", "/inline", inline: { request in
+            if request.body == Array("now".utf8) { return .response(.text(200, "inline now")) }
+            return .suspend {
+                try? await Task.sleep(for: .milliseconds(100))
+                return .text(200, "inline later")
+            }
+        })
         return router
     }
 
@@ -81,6 +89,23 @@ import Testing
                 return try (0..<3).map { _ in try client.readResponse() }
             }
             #expect(responses.map(\.text) == ["slow", "ping", "hello"])
+        }
+    }
+
+    /// An inline handler's two outcomes over the socket: the continuation's answer still comes
+    /// first when its request came first, the inline answer right after.
+    @Test func inlineHandlerAnswersAtOnceOrContinuesInATask() async throws {
+        try await Self.withServer { port in
+            let responses = try await offPool {
+                let client = try TestHTTPClient(port: port)
+                try client.send(
+                    "POST /inline HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nlater"
+                        + "POST /inline HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nnow"
+                        + "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                return try (0..<3).map { _ in try client.readResponse() }
+            }
+            #expect(responses.map(\.text) == ["inline later", "inline now", "hello"])
+            #expect(responses.allSatisfy { $0.status == 200 })
         }
     }
 

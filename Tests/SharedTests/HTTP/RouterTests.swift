@@ -11,7 +11,22 @@ import Testing
             return HTTPResponse(status: 202, body: request.body)
         }
         router.add("post", "/v1/orders") { request in HTTPResponse(status: 201, body: request.body) }
+        router.add("PUT", "/inline", inline: { request in
+            request.body.isEmpty ? .response(HTTPResponse(status: 204)) : .suspend { HTTPResponse(status: 202, body: request.body) }
+        })
         return router
+    }
+
+    @Test func inlineHandlersAnswerInMemoryBothWays() async {
+        let router = makeRouter()
+        guard case .inline = router.match(method: "PUT", path: "/inline").handler else {
+            Issue.record("add(_:_:inline:) registers an inline handler")
+            return
+        }
+        let (route, now) = await router.handle(HTTPRequest(method: "PUT", path: "/inline"))
+        #expect(route == "/inline" && now.status == 204)
+        let (_, later) = await router.handle(HTTPRequest(method: "PUT", path: "/inline", body: [7]))
+        #expect(later.status == 202 && later.body == [7])
     }
 
     @Test func exactPathWithColonMatches() async {

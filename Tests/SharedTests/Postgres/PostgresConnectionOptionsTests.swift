@@ -1,3 +1,4 @@
+import SharedCore
 @testable import SharedPostgres
 import Testing
 

@@ -1,4 +1,4 @@
-import SharedPostgres
+import SharedCore
 
 /// The keys only `kafkatrace-consumer` reads (docs/configuration.md "Consumer"); declared beside the
 /// producer's for the reason ``ProducerKeys`` gives.

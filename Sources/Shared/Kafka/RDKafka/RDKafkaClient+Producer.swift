@@ -4,64 +4,70 @@ extension RDKafkaClient {
     /// Enqueues one message without blocking; a nil `value` is a null value (NULL payload), an
     /// empty one an empty value. Wraps `rd_kafka_produceva` (`rd_kafka_producev` is variadic and
     /// cannot be called from Swift).
+    ///
+    /// Allocates nothing on the Swift side: the topic, key and header names and values are laid
+    /// out in one scratch arena, and the field list in another, both from
+    /// `withUnsafeTemporaryAllocation` (the stack, for any normal message) and valid for the call
+    /// only: `RD_KAFKA_MSG_F_COPY` makes librdkafka copy key and value, headers are copied on add.
     func produce(
         topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])], id: UInt64
     ) throws(KafkaError) {
-        // One arena holds the topic, key, header names and values for the duration of the call;
-        // RD_KAFKA_MSG_F_COPY makes librdkafka copy key and value, headers are copied on add.
         var size = topic.utf8.count + 1 + (key?.count ?? 0)
         for (name, bytes) in headers { size += name.utf8.count + 1 + bytes.count }
-        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, size), alignment: 8)
-        defer { arena.deallocate() }
-        var cursor = 0
-        func place(_ bytes: some Collection<UInt8>, terminate: Bool) -> UnsafeMutableRawPointer {
-            let start = arena.baseAddress! + cursor
-            arena[cursor..<(cursor + bytes.count)].copyBytes(from: bytes)
-            cursor += bytes.count
-            if terminate {
-                arena[cursor] = 0
-                cursor += 1
+        let fieldCount = 5 + headers.count
+        let error: OpaquePointer? = withUnsafeTemporaryAllocation(byteCount: max(1, size), alignment: 8) { arena in
+            withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: fieldCount) { fields in
+                (value ?? []).withUnsafeBytes { valueBytes in
+                    var cursor = 0
+                    func place(_ bytes: some Collection<UInt8>, terminate: Bool) -> UnsafeMutableRawPointer {
+                        let start = arena.baseAddress! + cursor
+                        arena[cursor..<(cursor + bytes.count)].copyBytes(from: bytes)
+                        cursor += bytes.count
+                        if terminate {
+                            arena[cursor] = 0
+                            cursor += 1
+                        }
+                        return start
+                    }
+                    var count = 0
+                    func add(_ vtype: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                        var field = rd_kafka_vu_t()
+                        field.vtype = vtype
+                        fill(&field)
+                        (fields.baseAddress! + count).initialize(to: field)
+                        count += 1
+                    }
+                    add(RD_KAFKA_VTYPE_TOPIC) {
+                        $0.u.cstr = UnsafePointer(place(topic.utf8, terminate: true).assumingMemoryBound(to: CChar.self))
+                    }
+                    if let key {
+                        add(RD_KAFKA_VTYPE_KEY) {
+                            $0.u.mem.ptr = place(key, terminate: false)
+                            $0.u.mem.size = key.count
+                        }
+                    }
+                    for (name, bytes) in headers {
+                        add(RD_KAFKA_VTYPE_HEADER) {
+                            $0.u.header.name = UnsafePointer(
+                                place(name.utf8, terminate: true).assumingMemoryBound(to: CChar.self))
+                            $0.u.header.val = UnsafeRawPointer(place(bytes, terminate: false))
+                            $0.u.header.size = bytes.count
+                        }
+                    }
+                    add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                    add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = Self.opaque(forMessageID: id) }
+                    // A null value is a NULL pointer; an empty one still needs a non-NULL pointer:
+                    // the arena (size ≥ 1) serves.
+                    add(RD_KAFKA_VTYPE_VALUE) {
+                        $0.u.mem.ptr = value.map { _ in
+                            UnsafeMutableRawPointer(mutating: valueBytes.baseAddress ?? UnsafeRawPointer(arena.baseAddress!))
+                        }
+                        $0.u.mem.size = valueBytes.count
+                    }
+                    defer { fields.baseAddress!.deinitialize(count: count) }
+                    return rd_kafka_produceva(handle, fields.baseAddress, count)
+                }
             }
-            return start
-        }
-        var fields: [rd_kafka_vu_t] = []
-        fields.reserveCapacity(5 + headers.count)
-        var field = rd_kafka_vu_t()
-        field.vtype = RD_KAFKA_VTYPE_TOPIC
-        field.u.cstr = UnsafePointer(place(topic.utf8, terminate: true).assumingMemoryBound(to: CChar.self))
-        fields.append(field)
-        if let key {
-            field = rd_kafka_vu_t()
-            field.vtype = RD_KAFKA_VTYPE_KEY
-            field.u.mem.ptr = place(key, terminate: false)
-            field.u.mem.size = key.count
-            fields.append(field)
-        }
-        for (name, bytes) in headers {
-            field = rd_kafka_vu_t()
-            field.vtype = RD_KAFKA_VTYPE_HEADER
-            field.u.header.name = UnsafePointer(place(name.utf8, terminate: true).assumingMemoryBound(to: CChar.self))
-            field.u.header.val = UnsafeRawPointer(place(bytes, terminate: false))
-            field.u.header.size = bytes.count
-            fields.append(field)
-        }
-        field = rd_kafka_vu_t()
-        field.vtype = RD_KAFKA_VTYPE_MSGFLAGS
-        field.u.i = RD_KAFKA_MSG_F_COPY
-        fields.append(field)
-        field = rd_kafka_vu_t()
-        field.vtype = RD_KAFKA_VTYPE_OPAQUE
-        field.u.ptr = Self.opaque(forMessageID: id)
-        fields.append(field)
-
-        // An empty value still needs a non-NULL pointer: the arena (size ≥ 1) serves.
-        let error: OpaquePointer? = (value ?? []).withUnsafeBytes { valueBytes in
-            field = rd_kafka_vu_t()
-            field.vtype = RD_KAFKA_VTYPE_VALUE
-            field.u.mem.ptr = value.map { _ in UnsafeMutableRawPointer(mutating: valueBytes.baseAddress ?? UnsafeRawPointer(arena.baseAddress!)) }
-            field.u.mem.size = valueBytes.count
-            fields.append(field)
-            return fields.withUnsafeBufferPointer { rd_kafka_produceva(handle, $0.baseAddress, $0.count) }
         }
         if let error {
             let kafkaError = Self.consume(error: error, context: "produce to \(topic)")

@@ -21,7 +21,7 @@ final class RDKafkaClient: @unchecked Sendable {
     /// Background queries enter it; closing refuses new ones and waits for those in flight.
     let gate = KafkaCallGate()
     private let callbacks: Unmanaged<RDKafkaCallbacks>
-    private let closed = Mutex(false)
+    private let closed = Atomic<Bool>(false)
 
     /// Builds a conf from `properties`, installs `callbacks` and creates the handle.
     /// With `logLevel` (and no `log_level` in `properties`), librdkafka formats only lines at
@@ -65,19 +65,17 @@ final class RDKafkaClient: @unchecked Sendable {
         callbacks.release()
     }
 
-    var isClosed: Bool { closed.withLock { $0 } }
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
 
     /// Makes later calls throw `.closed`. Returns false if it was already closed.
     @discardableResult
     func markClosed() -> Bool {
-        closed.withLock { isClosed in
-            defer { isClosed = true }
-            return !isClosed
-        }
+        !closed.exchange(true, ordering: .acquiringAndReleasing)
     }
 
-    func ensureOpen(_ context: String) throws(KafkaError) {
-        if isClosed { throw .closed(context: context) }
+    /// Throws `.closed` once `markClosed()` ran; `context` is only built then.
+    func ensureOpen(_ context: @autoclosure () -> String) throws(KafkaError) {
+        if isClosed { throw .closed(context: context()) }
     }
 
     /// Runs a background query as a call in flight (``KafkaCallGate``): throws `.closed` once

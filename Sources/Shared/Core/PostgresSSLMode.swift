@@ -1,4 +1,9 @@
 /// libpq's `sslmode`, ordered from weakest to strictest (config key `postgres.sslmode`).
+///
+/// It lives in the core, not in SharedPostgres, so that the configuration module can parse the
+/// key without depending on SharedPostgres: that dependency linked libpq (and Kerberos, LDAP,
+/// GnuTLS behind it, ~3.4 MB resident) into the producer, which never talks to PostgreSQL.
+/// SharedPostgres re-exports the name and adds the parsing that throws `PostgresError`.
 public enum PostgresSSLMode: String, Sendable, CaseIterable, Comparable {
     case disable
     case allow
@@ -6,15 +11,6 @@ public enum PostgresSSLMode: String, Sendable, CaseIterable, Comparable {
     case require
     case verifyCA = "verify-ca"
     case verifyFull = "verify-full"
-
-    /// Parses a config value; the error lists the allowed values.
-    public init(parsing text: String) throws(PostgresError) {
-        guard let mode = PostgresSSLMode(rawValue: text.lowercased()) else {
-            let allowed = PostgresSSLMode.allCases.map(\.rawValue).joined(separator: ", ")
-            throw .invalidConnectionString(message: "sslmode=\(text) is not one of \(allowed)")
-        }
-        self = mode
-    }
 
     private var strictness: Int { PostgresSSLMode.allCases.firstIndex(of: self)! }
 

@@ -1,0 +1,30 @@
+/// Encodes `order.created` events for Kafka into buffers it keeps and reuses: the key (the
+/// customer id), the value (`OrderCodec` JSON) and the contract headers (`OrderHeaders`).
+///
+/// The hot path of the producer: after the first event, `encode` allocates nothing as long as
+/// the caller has let go of the previous event's buffers (librdkafka copies them on produce, so
+/// they are free again once the produce call returns). One encoder per task; not shared.
+public struct OrderEventEncoder: Sendable {
+    /// The event's Kafka key: the customer id as UTF-8.
+    public private(set) var key: [UInt8] = []
+    /// The event's Kafka headers, in contract order (`OrderHeaders.make`), `traceparent` last.
+    public private(set) var headers: [(String, [UInt8])]
+    private var writer = JSONByteWriter(capacity: 640)
+
+    public init() {
+        headers = OrderHeaders.eventHeaders(traceParentValue: [])
+    }
+
+    /// The event's value: the order as contract JSON.
+    public var value: [UInt8] { writer.bytes }
+
+    /// Makes `key`, `value` and `headers` the event of `order` with `traceParent`.
+    public mutating func encode(_ order: Order, traceParent: TraceParent) {
+        key.removeAll(keepingCapacity: true)
+        key.append(contentsOf: order.customerID.utf8)
+        writer.removeAll()
+        OrderCodec.encode(order, into: &writer)
+        let last = headers.count - 1
+        traceParent.writeHeaderValue(into: &headers[last].1)
+    }
+}
