@@ -70,7 +70,7 @@ let package = Package(
         shared("SharedCore", "Core", []),
         shared("SharedLogging", "Logging", ["SharedCore", log]),
         shared("SharedOrders", "Orders", ["SharedCore"]),
-        shared("SharedHTTP", "HTTP", ["SharedCore", "CEpoll", log, prometheus]),
+        shared("SharedHTTP", "HTTP", ["SharedCore", "CEpoll", log, prometheus, lifecycle]),
         shared("SharedKafka", "Kafka", ["SharedCore", "CRdKafka", log]),
         shared("SharedPostgres", "Postgres", ["SharedCore", "CLibPQ", log]),
         shared(
