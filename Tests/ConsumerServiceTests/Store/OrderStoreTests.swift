@@ -56,6 +56,32 @@ import Testing
         }
     }
 
+    @Test func optimisticCopyFallsBackToTheMergeOnADuplicateAndStaysThereWhileReplaying() async throws {
+        try await withTestPostgres { pg in
+            let client = try await ConsumerTestSupport.migratedClient(pg)
+            let store = OrderStore(client: client)
+            #expect(store.method == .optimisticCopy)
+            let records = try ConsumerTestSupport.orders(30).enumerated().map { index, order in
+                OrderRecord(order: order, topic: "t", partition: 0, offset: Int64(index))
+            }
+            // Straight COPY.
+            #expect(try await store.insert(Array(records[0..<10])) == OrderStore.Outcome(inserted: 10, duplicates: 0))
+            #expect(store.isReplayingDuplicates == false)
+            // A redelivery overlapping the table: the COPY fails as a whole, the merge skips the 5.
+            #expect(try await store.insert(Array(records[5..<15])) == OrderStore.Outcome(inserted: 5, duplicates: 5))
+            #expect(store.isReplayingDuplicates)
+            // The next batch goes through the merge; it has no duplicate, so COPY again after it.
+            let rows = OrderStore.encode(Array(records[15..<20]))
+            #expect(try await store.insert(Array(records[15..<20]), rows: rows) == OrderStore.Outcome(inserted: 5, duplicates: 0))
+            #expect(store.isReplayingDuplicates == false)
+            // The same order twice in one batch is a duplicate too.
+            let twice = Array(records[20..<25]) + [records[20]]
+            #expect(try await store.insert(twice) == OrderStore.Outcome(inserted: 5, duplicates: 1))
+            #expect(try await ConsumerTestSupport.rowCount(client) == 25)
+            await client.close()
+        }
+    }
+
     @Test func failedBatchLeavesNothingBehind() async throws {
         try await withTestPostgres { pg in
             let client = try await ConsumerTestSupport.migratedClient(pg)
