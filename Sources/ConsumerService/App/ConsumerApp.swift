@@ -50,7 +50,9 @@ final class ConsumerApp: Sendable {
 
         let url = config.postgres.url
         let sslmode = config.postgres.sslMode
-        let storeClient = try PostgresClient(url: url, sslmode: sslmode, label: "store")
+        let storeClients = try (1...config.consumer.writeConnections).map { lane in
+            try PostgresClient(url: url, sslmode: sslmode, label: "store-\(lane)")
+        }
         let healthClient = try PostgresClient(url: url, sslmode: sslmode, label: "health")
         let migrationClient = try PostgresClient(url: url, sslmode: sslmode, label: "migrate")
 
@@ -63,12 +65,12 @@ final class ConsumerApp: Sendable {
             })
         let pipeline = try OrderConsumerPipeline(
             configuration: config.pipelineConfiguration, consumerConfiguration: config.kafkaConsumerConfiguration,
-            store: OrderStore(client: storeClient), deadLetters: deadLetters, readiness: readiness, metrics: metrics,
+            stores: storeClients.map { OrderStore(client: $0) }, deadLetters: deadLetters, readiness: readiness, metrics: metrics,
             logger: logger, waitForSchema: { await schema.waitUntilApplied() },
             onStatistics: config.common.kafka.statisticsIntervalMs > 0 ? statistics.statisticsHandler : nil)
         self.pipeline = pipeline
         let health = PostgresHealthMonitor(
-            client: healthClient, storeClient: storeClient, pipeline: pipeline, metrics: metrics, logger: logger)
+            client: healthClient, storeClients: storeClients, pipeline: pipeline, metrics: metrics, logger: logger)
         let lag = LagMonitor(pipeline: pipeline, metrics: metrics, logger: logger)
 
         let router = Router()

@@ -7,39 +7,42 @@ import SharedPostgres
 import Synchronization
 
 extension OrderConsumerPipeline {
-    /// A polled batch: valid orders, dead letters, and the commit position of every message.
-    struct Batch {
-        var records: [OrderRecord] = []
-        var letters: [DeadLetter] = []
-        /// Per partition: the highest offset + 1 and that message's timestamp.
-        var commits: [TopicPartition: (offset: Int64, timestampMs: Int64?)] = [:]
-
-        var isEmpty: Bool { commits.isEmpty }
-
-        mutating func drop(_ partitions: Set<TopicPartition>) {
-            guard !partitions.isEmpty else { return }
-            records.removeAll { partitions.contains($0.topicPartition) }
-            letters.removeAll { partitions.contains($0.source.topicPartition) }
-            for partition in partitions { commits[partition] = nil }
-        }
-    }
-
-    /// Decodes, writes, dead-letters and commits one polled batch; retries until done, the
-    /// partitions are revoked, or the shutdown budget for the batch in hand runs out.
-    func process(_ messages: [KafkaMessage]) async {
-        let kept: [KafkaMessage] = state.withLock { s in
+    /// Writes one decoded batch: split by partition over the write connections (`stores`),
+    /// each part written concurrently by `write(_:with:)`; returns when every part is done
+    /// (written and handed to the committer) or given up. The next batch starts only then, so
+    /// a partition's orders are always written in order.
+    func process(_ decoded: OrderBatch) async {
+        var batch = decoded
+        let unassigned: Set<TopicPartition> = state.withLock { s in
             s.isBatchInHand = true
             s.revokedDuringBatch = []
             // A revoke that slipped in between poll and here already gave these away.
-            return messages.filter { s.assigned.contains($0.topicPartition) }
+            return batch.partitions.subtracting(s.assigned)
         }
         defer { endBatch() }
-        guard !kept.isEmpty else { return }
-        var batch = decode(kept)
-        metrics.batchSize.record(Double(kept.count))
+        batch.drop(unassigned)
+        guard !batch.isEmpty else { return }
+        metrics.batchSize.record(Double(batch.messageCount))
+        let parts = batch.split(into: stores.count)
+        if parts.count == 1 {
+            await write(parts[0], with: stores[0])
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for (index, part) in parts.enumerated() {
+                let store = stores[index]
+                group.addTask { await self.write(part, with: store) }
+            }
+        }
+    }
 
-        var dlqDone = batch.letters.isEmpty
-        var dbDone = batch.records.isEmpty
+    /// Dead-letters and writes one part of a batch on one connection, then hands its offsets
+    /// to the committer; retries until done, the partitions are revoked, or the shutdown budget
+    /// for the batch in hand runs out.
+    private func write(_ part: OrderBatch, with store: OrderStore) async {
+        var batch = part
+        var dlqDone = false
+        var dbDone = false
         var attempt = 0
         while true {
             let revoked = state.withLock { $0.revokedDuringBatch }
@@ -50,7 +53,7 @@ extension OrderConsumerPipeline {
             if let reason = giveUpReason() {
                 logger.warning(
                     "batch left uncommitted; it will be read again",
-                    metadata: ["reason": "\(reason)", "messages": "\(kept.count)"])
+                    metadata: ["reason": "\(reason)", "messages": "\(batch.messageCount)"])
                 return
             }
             if !dlqDone {
@@ -64,7 +67,8 @@ extension OrderConsumerPipeline {
                     continue
                 }
             }
-            if !dbDone {
+            let records = batch.records
+            if !dbDone && !records.isEmpty {
                 let (isPermitted, transition) = breaker.permit()
                 if let transition { breakerChanged(transition, error: nil) }
                 guard isPermitted else {
@@ -73,11 +77,10 @@ extension OrderConsumerPipeline {
                 }
                 let started = ContinuousClock.now
                 do {
-                    let outcome = try await store.insert(batch.records)
+                    let outcome = try await store.insert(records, rows: batch.rows)
                     let committedAt = Date()
                     metrics.insertDuration.record(ContinuousClock.now - started)
-                    recordInserted(outcome, batch.records, committedAt: committedAt)
-                    dbDone = true
+                    recordInserted(outcome, records, committedAt: committedAt)
                     if let transition = breaker.recordSuccess() { breakerChanged(transition, error: nil) }
                 } catch {
                     metrics.dbErrors(sqlstateClass: error.sqlstateClass).increment()
@@ -87,7 +90,7 @@ extension OrderConsumerPipeline {
                         metadata: [
                             "error": "\(error)", "sqlstate": "\(error.sqlstate ?? "none")",
                             "transient": "\(error.isTransient)", "attempt": "\(attempt + 1)",
-                            "orders": "\(batch.records.count)",
+                            "orders": "\(records.count)",
                         ])
                     if let transition { breakerChanged(transition, error: error) }
                     if !breaker.state.isOpen { await pause(configuration.backoff.delay(attempt: attempt)) }
@@ -95,33 +98,34 @@ extension OrderConsumerPipeline {
                     continue
                 }
             }
-            if await commit(batch) { return }
-            attempt += 1
-            await pause(configuration.backoff.delay(attempt: attempt))
+            dbDone = true
+            // In PostgreSQL and on the DLQ: only now may the offsets go (in the background).
+            let positions = state.withLock { s in
+                batch.commits.filter { s.assigned.contains($0.key) && !s.revokedDuringBatch.contains($0.key) }
+            }
+            committer.submit(positions)
+            return
         }
     }
 
-    private func decode(_ messages: [KafkaMessage]) -> Batch {
-        var batch = Batch()
-        batch.records.reserveCapacity(messages.count)
+    /// Decodes and validates `messages` into a batch (valid orders encoded as COPY rows);
+    /// invalid ones become dead letters.
+    func decode(_ messages: [KafkaMessage]) -> OrderBatch {
+        var batch = OrderBatch()
         var consumedByTopic: [String: Int64] = [:]
         for message in messages {
             consumedByTopic[message.topic, default: 0] += 1
-            let partition = message.topicPartition
-            if (batch.commits[partition]?.offset ?? Int64.min) < message.offset + 1 {
-                batch.commits[partition] = (message.offset + 1, message.timestampMs)
-            }
             do {
                 let order = try OrderCodec.decode(message.value)
-                batch.records.append(
-                    OrderRecord(order: order, topic: message.topic, partition: message.partition, offset: message.offset))
+                let record = OrderRecord(order: order, topic: message.topic, partition: message.partition, offset: message.offset)
+                batch.add(message, order: record, letter: nil)
             } catch {
                 metrics.invalid(reason: error.code.rawValue).increment()
                 let letter = DeadLetter(message: message, error: error)
                 logger.info(
                     "invalid order sent to the dead-letter topic",
                     metadata: ["reason": "\(letter.reasonCode)", "source": "\(letter.source)"])
-                batch.letters.append(letter)
+                batch.add(message, order: nil, letter: letter)
             }
         }
         for (topic, count) in consumedByTopic { metrics.consumed(topic: topic).increment(by: count) }
@@ -144,30 +148,28 @@ extension OrderConsumerPipeline {
         }
     }
 
-    /// Commits the batch's offsets; true when done (committed, or nothing left to commit).
-    private func commit(_ batch: Batch) async -> Bool {
-        let offsets = state.withLock { s in
-            batch.commits.filter { s.assigned.contains($0.key) && !s.revokedDuringBatch.contains($0.key) }
-        }
-        guard !offsets.isEmpty else { return true }
-        let list = offsets.map { TopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value.offset) }
-        do {
-            try await consumer.commit(list)
-            state.withLock { s in
-                for (partition, commit) in offsets {
-                    if let timestamp = commit.timestampMs { s.lastCommittedTimestampMs[partition] = timestamp }
-                }
+    /// Whether `partition` is assigned now (the committer drops positions of others).
+    func isAssigned(_ partition: TopicPartition) -> Bool {
+        state.withLock { $0.assigned.contains(partition) }
+    }
+
+    /// After a successful offset commit: the timestamps behind `kafkatrace_consumer_lag_seconds`.
+    func committed(_ positions: [TopicPartition: OffsetCommitter.Position]) {
+        state.withLock { s in
+            for (partition, position) in positions where s.assigned.contains(partition) {
+                if let timestamp = position.timestampMs { s.lastCommittedTimestampMs[partition] = timestamp }
             }
-            return true
-        } catch {
-            metrics.commitFailures.increment()
-            logger.warning(
-                "offset commit failed; the orders are in PostgreSQL and will be skipped as duplicates if read again",
-                metadata: ["error": "\(error)", "offsets": "\(list)"])
-            // A rebalance in progress or a lost generation will not succeed by retrying: the
-            // next owner reads from the last commit (duplicates, never a loss).
-            return !error.isRetriable
         }
+    }
+
+    /// After a failed offset commit.
+    func commitFailed(_ error: KafkaError, _ offsets: [TopicPartitionOffset], willRetry: Bool) {
+        metrics.commitFailures.increment()
+        // A rebalance in progress or a lost generation will not succeed by retrying: the next
+        // owner reads from the last commit (duplicates, never a loss).
+        logger.warning(
+            "offset commit failed; the orders are in PostgreSQL and will be skipped as duplicates if read again",
+            metadata: ["error": "\(error)", "offsets": "\(offsets)", "retry": "\(willRetry)"])
     }
 
     /// Between batches, after the circuit closed (the batch in hand is committed by then): resume the partitions from

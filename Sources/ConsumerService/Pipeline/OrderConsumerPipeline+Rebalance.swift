@@ -30,9 +30,12 @@ extension OrderConsumerPipeline {
     }
 
     /// Runs on the poll thread before revoked/lost partitions are taken away: wait (at most
-    /// `revokeWait`) until the batch in hand is committed, then forget the partitions. A
-    /// batch still unfinished drops their messages (the next owner reads them again).
+    /// `revokeWait` in all) until the batch in hand is written and the offsets handed to the
+    /// committer are committed (the partitions are still ours, so the commit is accepted), then
+    /// forget the partitions. A batch still unfinished drops their messages, and positions not
+    /// committed in time are dropped (the next owner reads them again: duplicates, never a loss).
     func revokeHook(_ event: RebalanceEvent) {
+        let started = ContinuousClock.now
         let waiter: DispatchSemaphore? = state.withLock { s in
             guard event.kind == .revoke, s.isBatchInHand else { return nil }
             let semaphore = DispatchSemaphore(value: 0)
@@ -47,6 +50,14 @@ extension OrderConsumerPipeline {
                     metadata: ["wait": "\(configuration.revokeWait)"])
             }
         }
+        if event.kind == .revoke,
+            !committer.waitUntilIdle(timeout: configuration.revokeWait - (ContinuousClock.now - started))
+        {
+            logger.warning(
+                "revoke: offsets not committed in time; the next owner reads those orders again (duplicates, skipped)",
+                metadata: ["wait": "\(configuration.revokeWait)"])
+        }
+        committer.drop(event.partitions)
         let revoked = Set(event.partitions)
         let count = state.withLock { s in
             s.assigned.subtract(revoked)

@@ -8,19 +8,27 @@ import SharedLifecycle
 import SharedPostgres
 import Synchronization
 
-/// The consumer's main loop, as a ServiceLifecycle `Service`:
-/// `poll(max: batchSize, timeout: batchMaxWait)` → decode and validate each message (invalid
-/// ones go to the DLQ) → insert the valid ones in one transaction → only after the DB commit
-/// and the DLQ acknowledgements, commit the offsets (per partition: highest offset + 1).
-/// Nothing is committed that is not in the database (or on the DLQ).
+/// The consumer's main loop, as a ServiceLifecycle `Service`, in two overlapping stages:
 ///
-/// PostgreSQL failures are retried with `Backoff` behind a `CircuitBreaker`; while it is open
-/// every assigned partition is paused (the consumer keeps polling, so the group keeps us) and
-/// the `postgres` readiness check fails. On revoke the Kafka poll thread waits (bounded) until
-/// the batch in hand is committed. It joins the group only once the schema is in place
-/// (`waitForSchema`). On graceful shutdown: finish the batch in hand, commit, leave the group,
-/// close its PostgreSQL connection. The dead-letter producer is a service of its own, stopped
-/// after this one.
+/// 1. take what has arrived (`poll(max: batchSize, timeout: batchMaxWait)`: at least one
+///    message, never waiting to fill a batch, so batches grow only under load), decode and
+///    validate each message (invalid ones become dead letters) and encode the valid ones as
+///    COPY rows — while the previous batch is still being written;
+/// 2. once the previous batch is done, top the batch up with whatever arrived meanwhile, then
+///    write it: dead letters to the DLQ (acknowledged), orders into PostgreSQL (`OrderStore`,
+///    all or nothing); only after both, hand its positions (per partition: highest offset + 1)
+///    to the `OffsetCommitter`, which commits them in the background while the next batch is
+///    written. Nothing is committed that is not in the database (or on the DLQ).
+///
+/// One batch is written at a time, in poll order, so orders of one partition (one key) are
+/// written in order. PostgreSQL failures are retried with `Backoff` behind a `CircuitBreaker`;
+/// while it is open every assigned partition is paused (the consumer keeps polling, so the
+/// group keeps us) and the `postgres` readiness check fails. On revoke the Kafka poll thread
+/// waits (bounded) until the batch being written is done and its offsets are committed. It
+/// joins the group only once the schema is in place (`waitForSchema`). On graceful shutdown:
+/// finish the batch being written, commit, leave the group, close its PostgreSQL connection
+/// (a batch decoded but not yet written is left for the next start: nothing of it is committed).
+/// The dead-letter producer is a service of its own, stopped after this one.
 final class OrderConsumerPipeline: Service, Sendable {
     /// Readiness check names.
     static let kafkaCheck = "kafka"
@@ -29,7 +37,9 @@ final class OrderConsumerPipeline: Service, Sendable {
     /// Tuning (config keys `consumer.*`, `shutdown.timeout_ms`).
     struct Configuration: Sendable {
         var topic: String
+        /// The most messages one batch takes (it takes fewer when fewer have arrived).
         var batchSize: Int = 500
+        /// How long an idle loop waits for the first message before it checks in again.
         var batchMaxWait: Duration = .milliseconds(50)
         var breakerFailures: Int = 5
         var breakerReset: Duration = .seconds(5)
@@ -37,7 +47,7 @@ final class OrderConsumerPipeline: Service, Sendable {
         var joinGrace: Duration = .seconds(30)
         /// Delay between attempts of one batch (DB or DLQ failures).
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
-        /// How long a revoke waits for the batch in hand to be committed.
+        /// How long a revoke waits for the batch in hand and its offsets to be committed.
         var revokeWait: Duration = .seconds(10)
         /// Graceful-shutdown budget (`shutdown.timeout_ms`); the batch in hand gets 60 % of it,
         /// the rest is for leaving the group and closing connections.
@@ -73,7 +83,8 @@ final class OrderConsumerPipeline: Service, Sendable {
 
     let configuration: Configuration
     let consumer: KafkaConsumer
-    let store: OrderStore
+    /// One store per write connection; a batch is split over them by partition.
+    let stores: [OrderStore]
     let deadLetters: DeadLetterPublisher
     let breaker: CircuitBreaker
     let readiness: Readiness
@@ -81,22 +92,25 @@ final class OrderConsumerPipeline: Service, Sendable {
     let logger: Logger
     let waitForSchema: @Sendable () async -> Bool
     let state = Mutex(State())
+    let committer: OffsetCommitter
 
     /// Creates the pipeline and its group consumer (not subscribed until `run()`).
     /// - Parameters:
+    ///   - stores: one per PostgreSQL write connection (`consumer.write_connections`), at least one.
     ///   - consumerConfiguration: group settings; `enable.auto.commit` is always off.
     ///   - waitForSchema: returns once the database schema is in place (true), or false when it
     ///     never will be (shutdown first); the pipeline joins the group only after true.
     ///   - onStatistics: librdkafka statistics of the group consumer.
     init(
-        configuration: Configuration, consumerConfiguration: KafkaConsumerConfiguration, store: OrderStore,
+        configuration: Configuration, consumerConfiguration: KafkaConsumerConfiguration, stores: [OrderStore],
         deadLetters: DeadLetterPublisher, readiness: Readiness, metrics: ConsumerMetrics, logger: Logger,
         waitForSchema: @escaping @Sendable () async -> Bool = { true },
         onStatistics: (@Sendable (String) -> Void)? = nil
     ) throws(KafkaError) {
         self.configuration = configuration
         self.waitForSchema = waitForSchema
-        self.store = store
+        precondition(!stores.isEmpty, "the pipeline needs at least one OrderStore")
+        self.stores = stores
         self.deadLetters = deadLetters
         self.breaker = CircuitBreaker(
             failureThreshold: configuration.breakerFailures, resetTimeout: configuration.breakerReset)
@@ -104,11 +118,18 @@ final class OrderConsumerPipeline: Service, Sendable {
         self.metrics = metrics
         self.logger = logger
         let link = WeakReference<OrderConsumerPipeline>()
-        self.consumer = try KafkaConsumer(
+        let consumer = try KafkaConsumer(
             configuration: consumerConfiguration,
             onRebalance: { event in link.object?.rebalanced(event) },
             onStatistics: onStatistics,
             onError: { error in link.object?.kafkaError(error) })
+        self.consumer = consumer
+        self.committer = OffsetCommitter(
+            backoff: configuration.backoff,
+            commit: { offsets throws(KafkaError) in try await consumer.commit(offsets) },
+            isOwned: { partition in link.object?.isAssigned(partition) ?? false },
+            onCommitted: { positions in link.object?.committed(positions) },
+            onFailure: { error, offsets, willRetry in link.object?.commitFailed(error, offsets, willRetry: willRetry) })
         link.set(self)
         consumer.setRevokeHook { [weak self] event in self?.revokeHook(event) }
         readiness.register(Self.kafkaCheck)
@@ -121,7 +142,7 @@ final class OrderConsumerPipeline: Service, Sendable {
     /// PostgreSQL connection. Shutdown while waiting for the schema skips the loop.
     func run() async throws {
         state.withLock { $0.isWaitingForSchema = true }
-        let hasSchema = (try? await cancelWhenGracefulShutdown { [waitForSchema] in await waitForSchema() }) ?? false
+        let hasSchema = await cancelWhenGracefulShutdown { [waitForSchema] in await waitForSchema() }
         state.withLock {
             $0.isWaitingForSchema = false
             $0.lastLoopAt = .now
@@ -179,20 +200,62 @@ final class OrderConsumerPipeline: Service, Sendable {
 
     var isStopRequested: Bool { state.withLock { $0.stopRequestedAt != nil } || Task.isCancelled }
 
+    /// Polls and decodes batch N+1 while batch N is written (a child task); writes one batch at a time.
     private func loop() async {
-        while !isStopRequested {
-            state.withLock { $0.lastLoopAt = .now }
-            updateKafkaReadiness()
-            await resumeAfterBreakerIfNeeded()
-            let messages = await consumer.poll(max: configuration.batchSize, timeout: configuration.batchMaxWait)
-            if !messages.isEmpty { await process(messages) }
+        await withTaskGroup(of: Void.self) { writer in
+            var isWriting = false
+            while !isStopRequested {
+                state.withLock { $0.lastLoopAt = .now }
+                updateKafkaReadiness()
+                if state.withLock({ $0.needsResumeAfterBreaker }) {
+                    if isWriting { await writer.next() }
+                    isWriting = false
+                    await resumeAfterBreakerIfNeeded()
+                }
+                let messages = await consumer.poll(max: configuration.batchSize, timeout: configuration.batchMaxWait)
+                if messages.isEmpty { continue }
+                var batch = decode(messages)
+                if isWriting {
+                    await writer.next()
+                    isWriting = false
+                    // What arrived while the previous batch was written joins this one.
+                    let room = configuration.batchSize - batch.messageCount
+                    if room > 0, !isStopRequested {
+                        let more = await consumer.poll(max: room, timeout: .zero)
+                        if !more.isEmpty { batch.append(decode(more)) }
+                    }
+                }
+                // Stopping: a batch not yet written is left uncommitted for the next start.
+                if isStopRequested { break }
+                let next = batch
+                writer.addTask { await self.process(next) }
+                isWriting = true
+            }
+            await writer.waitForAll()
+        }
+        await waitForCommits()
+    }
+
+    /// Shutdown: waits (within the shutdown budget for the batch in hand) until the submitted
+    /// offsets are committed; the consumer closes after this.
+    private func waitForCommits() async {
+        let budget = configuration.shutdownTimeout * 0.6
+        let stoppedAt = state.withLock { $0.stopRequestedAt } ?? .now
+        while !committer.isIdle, ContinuousClock.now - stoppedAt < budget, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        if !committer.isIdle {
+            logger.warning(
+                "offsets not committed within the shutdown budget; the next owner reads those orders again (duplicates, skipped)",
+                metadata: ["budget": "\(budget)"])
         }
     }
 
     private func shutDown() async {
         let started = ContinuousClock.now
         await consumer.close()
-        await store.client.close()
+        committer.close()
+        for store in stores { await store.client.close() }
         logger.notice(
             "consumer stopped: left the group, closed PostgreSQL",
             metadata: ["close_duration": "\(ContinuousClock.now - started)"])

@@ -1,0 +1,89 @@
+import SharedKafka
+import SharedPostgres
+
+/// A decoded batch, kept per partition: each partition's valid orders (and their COPY rows,
+/// encoded at decode time), its dead letters and its commit position (highest offset + 1).
+/// Kept per partition so a revoke drops a partition without re-encoding anything, and so the
+/// batch splits over several write connections by partition (`split(into:)`), which keeps
+/// each partition's orders in one transaction, in order.
+struct OrderBatch {
+    /// One partition's share.
+    struct Slice {
+        var messageCount = 0
+        var records: [OrderRecord] = []
+        var rows = PostgresCopyRows(columnCount: OrderStore.columns.count)
+        var letters: [DeadLetter] = []
+        var commit = OffsetCommitter.Position(offset: .min, timestampMs: nil)
+
+        /// Appends the same partition's next messages.
+        mutating func append(_ later: Slice) {
+            messageCount += later.messageCount
+            records += later.records
+            rows.append(contentsOf: later.rows)
+            letters += later.letters
+            if later.commit.offset > commit.offset { commit = later.commit }
+        }
+    }
+
+    private(set) var slices: [TopicPartition: Slice] = [:]
+
+    var isEmpty: Bool { slices.isEmpty }
+    var messageCount: Int { slices.values.reduce(0) { $0 + $1.messageCount } }
+    var partitions: Set<TopicPartition> { Set(slices.keys) }
+    var records: [OrderRecord] { slices.values.flatMap(\.records) }
+    var letters: [DeadLetter] { slices.values.flatMap(\.letters) }
+    var commits: [TopicPartition: OffsetCommitter.Position] { slices.mapValues(\.commit) }
+
+    /// Every partition's COPY rows, one after the other.
+    var rows: PostgresCopyRows {
+        var all = PostgresCopyRows(
+            columnCount: OrderStore.columns.count, reservingCapacity: slices.values.reduce(0) { $0 + $1.rows.bytes.count })
+        for slice in slices.values { all.append(contentsOf: slice.rows) }
+        return all
+    }
+
+    /// Adds one message's outcome: a valid order (with its COPY row) or a dead letter.
+    mutating func add(_ message: KafkaMessage, order record: OrderRecord?, letter: DeadLetter?) {
+        let partition = message.topicPartition
+        var slice = slices.removeValue(forKey: partition) ?? Slice()
+        slice.messageCount += 1
+        if let record {
+            record.appendCopyRow(to: &slice.rows)
+            slice.records.append(record)
+        }
+        if let letter { slice.letters.append(letter) }
+        if message.offset + 1 > slice.commit.offset {
+            slice.commit = OffsetCommitter.Position(offset: message.offset + 1, timestampMs: message.timestampMs)
+        }
+        slices[partition] = slice
+    }
+
+    /// Appends a batch polled later (its offsets are higher on every partition they share).
+    mutating func append(_ later: OrderBatch) {
+        for (partition, slice) in later.slices {
+            slices[partition, default: Slice()].append(slice)
+        }
+    }
+
+    /// Forgets `partitions` (revoked, or no longer assigned).
+    mutating func drop(_ partitions: Set<TopicPartition>) {
+        for partition in partitions { slices[partition] = nil }
+    }
+
+    /// At most `count` batches with disjoint partitions, balanced by message count (largest
+    /// partition first onto the lightest batch); empty ones are left out.
+    func split(into count: Int) -> [OrderBatch] {
+        guard count > 1, slices.count > 1 else { return isEmpty ? [] : [self] }
+        var parts = [OrderBatch](repeating: OrderBatch(), count: min(count, slices.count))
+        var loads = [Int](repeating: 0, count: parts.count)
+        let largestFirst = slices.sorted {
+            ($0.value.messageCount, $1.key.topic, $1.key.partition) > ($1.value.messageCount, $0.key.topic, $0.key.partition)
+        }
+        for (partition, slice) in largestFirst {
+            let lightest = loads.indices.min { loads[$0] < loads[$1] } ?? 0
+            parts[lightest].slices[partition] = slice
+            loads[lightest] += slice.messageCount
+        }
+        return parts
+    }
+}

@@ -1,0 +1,60 @@
+@testable import ConsumerService
+@testable import SharedKafka
+@testable import SharedOrders
+@testable import SharedPostgres
+import Testing
+
+@Suite struct OrderBatchTests {
+    private func batch(_ counts: [Int32: Int], firstOffset: Int64 = 0) throws -> OrderBatch {
+        var batch = OrderBatch()
+        let orders = try ConsumerTestSupport.orders(counts.values.reduce(0, +), instance: "BATCH\(firstOffset)")
+        var next = 0
+        for (partition, count) in counts.sorted(by: { $0.key < $1.key }) {
+            for index in 0..<count {
+                let offset = firstOffset + Int64(index)
+                let message = KafkaMessage(
+                    topic: "t", partition: partition, offset: offset, key: nil, value: [], headers: [], timestampMs: 1000 + offset)
+                let order = orders[next]
+                next += 1
+                batch.add(message, order: OrderRecord(order: order, topic: "t", partition: partition, offset: offset), letter: nil)
+            }
+        }
+        return batch
+    }
+
+    private func tp(_ partition: Int32) -> TopicPartition { TopicPartition(topic: "t", partition: partition) }
+
+    @Test func keepsEachPartitionsOrdersRowsAndPosition() throws {
+        let b = try batch([0: 3, 1: 2])
+        #expect(b.messageCount == 5)
+        #expect(b.commits == [tp(0): .init(offset: 3, timestampMs: 1002), tp(1): .init(offset: 2, timestampMs: 1001)])
+        #expect(b.rows.rowCount == 5)
+        #expect(b.rows.bytes == OrderStore.encode(b.records).bytes)
+    }
+
+    @Test func splitsByPartitionBalancedAndDisjoint() throws {
+        let b = try batch([0: 6, 1: 1, 2: 3, 3: 2])
+        let parts = b.split(into: 2)
+        #expect(parts.count == 2)
+        #expect(parts.map(\.messageCount).sorted() == [6, 6])  // {0} and {2, 3, 1}
+        #expect(parts[0].partitions.isDisjoint(with: parts[1].partitions))
+        #expect(parts[0].partitions.union(parts[1].partitions) == b.partitions)
+        #expect(parts.map(\.records.count).reduce(0, +) == 12)
+        #expect(b.split(into: 8).count == 4)  // never more parts than partitions
+        #expect(b.split(into: 1).map(\.messageCount) == [12])
+        #expect(OrderBatch().split(into: 2).isEmpty)
+    }
+
+    @Test func appendKeepsTheHighestPositionAndDropForgetsPartitions() throws {
+        var b = try batch([0: 2, 1: 2])
+        b.append(try batch([0: 2], firstOffset: 10))
+        #expect(b.commits[tp(0)] == .init(offset: 12, timestampMs: 1011))
+        #expect(b.messageCount == 6)
+        #expect(b.records.filter { $0.partition == 0 }.map(\.offset) == [0, 1, 10, 11])
+        b.drop([tp(0)])
+        #expect(b.partitions == [tp(1)])
+        #expect(b.rows.rowCount == 2)
+        b.drop([tp(1)])
+        #expect(b.isEmpty)
+    }
+}
