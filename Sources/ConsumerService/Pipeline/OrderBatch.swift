@@ -26,6 +26,10 @@ struct OrderBatch {
     }
 
     private(set) var slices: [TopicPartition: Slice] = [:]
+    /// When the poll that handed out its oldest messages returned: a partition assigned after
+    /// this instant was revoked since, so its messages here are stale (the new assignment reads
+    /// them again from the committed offset).
+    var polledAt: ContinuousClock.Instant = .now
 
     var isEmpty: Bool { slices.isEmpty }
     var messageCount: Int { slices.values.reduce(0) { $0 + $1.messageCount } }
@@ -60,6 +64,7 @@ struct OrderBatch {
 
     /// Appends a batch polled later (its offsets are higher on every partition they share).
     mutating func append(_ later: OrderBatch) {
+        polledAt = min(polledAt, later.polledAt)
         for (partition, slice) in later.slices {
             slices[partition, default: Slice()].append(slice)
         }
@@ -74,7 +79,9 @@ struct OrderBatch {
     /// partition first onto the lightest batch); empty ones are left out.
     func split(into count: Int) -> [OrderBatch] {
         guard count > 1, slices.count > 1 else { return isEmpty ? [] : [self] }
-        var parts = [OrderBatch](repeating: OrderBatch(), count: min(count, slices.count))
+        var empty = OrderBatch()
+        empty.polledAt = polledAt
+        var parts = [OrderBatch](repeating: empty, count: min(count, slices.count))
         var loads = [Int](repeating: 0, count: parts.count)
         let largestFirst = slices.sorted {
             ($0.value.messageCount, $1.key.topic, $1.key.partition) > ($1.value.messageCount, $0.key.topic, $0.key.partition)

@@ -13,14 +13,13 @@ extension OrderConsumerPipeline {
     /// a partition's orders are always written in order.
     func process(_ decoded: OrderBatch) async {
         var batch = decoded
-        let unassigned: Set<TopicPartition> = state.withLock { s in
+        let stale: Set<TopicPartition> = state.withLock { s in
             s.isBatchInHand = true
             s.revokedDuringBatch = []
-            // A revoke that slipped in between poll and here already gave these away.
-            return batch.partitions.subtracting(s.assigned)
+            return Self.stalePartitions(of: batch, in: s)
         }
         defer { endBatch() }
-        batch.drop(unassigned)
+        batch.drop(stale)
         guard !batch.isEmpty else { return }
         metrics.batchSize.record(Double(batch.messageCount))
         let parts = batch.split(into: stores.count)
@@ -34,6 +33,22 @@ extension OrderConsumerPipeline {
                 group.addTask { await self.write(part, with: store) }
             }
         }
+    }
+
+    /// Partitions of `batch` that are no longer ours as it was polled: revoked since (the next
+    /// owner reads them again), or revoked and assigned again (the new assignment reads them
+    /// again from the committed offset). Dropping them loses nothing.
+    static func stalePartitions(of batch: OrderBatch, in s: State) -> Set<TopicPartition> {
+        batch.partitions.filter { partition in
+            guard s.assigned.contains(partition), let assignedAt = s.assignedAt[partition] else { return true }
+            return assignedAt > batch.polledAt
+        }
+    }
+
+    /// Drops `batch`'s stale partitions (before fresh messages are appended to it).
+    func dropStale(_ batch: inout OrderBatch) {
+        let stale = state.withLock { s in Self.stalePartitions(of: batch, in: s) }
+        batch.drop(stale)
     }
 
     /// Dead-letters and writes one part of a batch on one connection, then hands its offsets
@@ -110,8 +125,9 @@ extension OrderConsumerPipeline {
 
     /// Decodes and validates `messages` into a batch (valid orders encoded as COPY rows);
     /// invalid ones become dead letters.
-    func decode(_ messages: [KafkaMessage]) -> OrderBatch {
+    func decode(_ messages: [KafkaMessage], polledAt: ContinuousClock.Instant) -> OrderBatch {
         var batch = OrderBatch()
+        batch.polledAt = polledAt
         var consumedByTopic: [String: Int64] = [:]
         for message in messages {
             consumedByTopic[message.topic, default: 0] += 1

@@ -214,15 +214,21 @@ final class OrderConsumerPipeline: Service, Sendable {
                 }
                 let messages = await consumer.poll(max: configuration.batchSize, timeout: configuration.batchMaxWait)
                 if messages.isEmpty { continue }
-                var batch = decode(messages)
+                // Taken after the poll returned: messages of a later assignment can only be
+                // handed out after it (a revoke purges the buffer first), so a partition
+                // assigned after this instant marks these messages as stale (`process`).
+                var batch = decode(messages, polledAt: .now)
                 if isWriting {
                     await writer.next()
                     isWriting = false
-                    // What arrived while the previous batch was written joins this one.
+                    // What arrived while the previous batch was written joins this one (after
+                    // dropping what a rebalance meanwhile made stale: the merged batch keeps the
+                    // older poll instant).
+                    dropStale(&batch)
                     let room = configuration.batchSize - batch.messageCount
                     if room > 0, !isStopRequested {
                         let more = await consumer.poll(max: room, timeout: .zero)
-                        if !more.isEmpty { batch.append(decode(more)) }
+                        if !more.isEmpty { batch.append(decode(more, polledAt: .now)) }
                     }
                 }
                 // Stopping: a batch not yet written is left uncommitted for the next start.

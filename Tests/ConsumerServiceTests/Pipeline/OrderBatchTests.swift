@@ -45,6 +45,22 @@ import Testing
         #expect(OrderBatch().split(into: 2).isEmpty)
     }
 
+    @Test func partitionsRevokedOrAssignedAgainSinceThePollAreStale() throws {
+        var b = try batch([0: 1, 1: 1, 2: 1])
+        let polled = ContinuousClock.now
+        b.polledAt = polled
+        var s = OrderConsumerPipeline.State()
+        s.assigned = [tp(0), tp(2)]  // 1 was revoked since
+        s.assignedAt = [tp(0): polled - .seconds(5), tp(2): polled + .milliseconds(1)]  // 2 came back after the poll
+        #expect(OrderConsumerPipeline.stalePartitions(of: b, in: s) == [tp(1), tp(2)])
+        // A later poll's batch appended keeps the older instant: still stale as a whole.
+        var later = try batch([2: 1], firstOffset: 5)
+        later.polledAt = polled + .milliseconds(2)
+        b.append(later)
+        #expect(b.polledAt == polled)
+        #expect(OrderConsumerPipeline.stalePartitions(of: b, in: s).contains(tp(2)))
+    }
+
     @Test func appendKeepsTheHighestPositionAndDropForgetsPartitions() throws {
         var b = try batch([0: 2, 1: 2])
         b.append(try batch([0: 2], firstOffset: 10))
