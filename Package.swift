@@ -71,7 +71,7 @@ let package = Package(
         shared("SharedLogging", "Logging", ["SharedCore", log]),
         shared("SharedOrders", "Orders", ["SharedCore"]),
         shared("SharedHTTP", "HTTP", ["SharedCore", "CEpoll", log, prometheus, lifecycle]),
-        shared("SharedKafka", "Kafka", ["SharedCore", "CRdKafka", log]),
+        shared("SharedKafka", "Kafka", ["SharedCore", "SharedLogging", "CRdKafka", log]),
         shared("SharedPostgres", "Postgres", ["SharedCore", "CLibPQ", log]),
         shared(
             "SharedLifecycle", "Lifecycle",
@@ -83,7 +83,7 @@ let package = Package(
         shared(
             "SharedConfig", "Config",
             [
-                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres",
+                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres", log,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ]),

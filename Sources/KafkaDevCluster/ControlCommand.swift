@@ -7,10 +7,12 @@ enum ControlCommand: Equatable {
     case leader(topic: String, partition: Int32, broker: Int32)
     case rtt(broker: Int32, milliseconds: Int)
     case errors(apiKey: Int16, codes: [Int32])
+    /// Drops the errors still queued for `apiKey` by `errors`.
+    case clearErrors(apiKey: Int16)
     case topic(name: String, partitions: Int, replicationFactor: Int)
 
     static let usage =
-        "commands: broker-down N | broker-up N | leader TOPIC PARTITION BROKER | rtt N MS | errors APIKEY ERR... | topic NAME PARTITIONS RF"
+        "commands: broker-down N | broker-up N | leader TOPIC PARTITION BROKER | rtt N MS | errors APIKEY ERR... | clear-errors APIKEY | topic NAME PARTITIONS RF"
 
     /// Parses `line`; the error text says what was wrong and what is allowed.
     static func parse(_ line: String) -> Result<ControlCommand, ControlCommandError> {
@@ -34,6 +36,7 @@ enum ControlCommand: Equatable {
                 var codes: [Int32] = []
                 for index in 1..<args.count { codes.append(try int(index, "ERR")) }
                 return .success(.errors(apiKey: try int(0, "APIKEY"), codes: codes))
+            case ("clear-errors", 1): return .success(.clearErrors(apiKey: try int(0, "APIKEY")))
             case ("topic", 3):
                 return .success(
                     .topic(name: args[0], partitions: try int(1, "PARTITIONS"), replicationFactor: try int(2, "RF")))
@@ -55,6 +58,7 @@ enum ControlCommand: Equatable {
         case .rtt(let broker, let ms): try cluster.setBrokerRTT(broker, rtt: .milliseconds(ms))
         case .errors(let apiKey, let codes):
             cluster.pushRequestErrors(apiKey: apiKey, errors: codes.map(KafkaErrorCode.init(rawValue:)))
+        case .clearErrors(let apiKey): cluster.clearRequestErrors(apiKey: apiKey)
         case .topic(let name, let partitions, let rf):
             try cluster.createTopic(name: name, partitions: partitions, replicationFactor: rf)
         }

@@ -23,7 +23,37 @@ final class Collector<Value: Sendable>: Sendable {
 }
 
 enum KafkaTestSupport {
+    /// Blocks the calling thread (a Dispatch thread, never the cooperative pool), like a slow C call.
+    static func blockingSleep(_ duration: Duration) {
+        var request = timespec(
+            tv_sec: Int(duration.components.seconds), tv_nsec: Int(duration.components.attoseconds / 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 { request = remaining }
+    }
+
+    /// Runs `body` in its own task and waits at most `limit` for it: its result, or nil when it
+    /// did not finish in time (the task is left running, so a hang fails the test instead of
+    /// hanging the run).
+    static func finishes<T: Sendable>(
+        within limit: Duration, _ body: @escaping @Sendable () async -> T
+    ) async -> T? {
+        let result = Collector<T>()
+        Task { result.append(await body()) }
+        _ = await result.wait(timeout: limit) { !$0.isEmpty }
+        return result.all.first
+    }
+
     /// A topic name no other test uses.
+    /// A mock cluster of `brokers` with a new topic of `partitions` (replicated on every broker).
+    static func clusterWithTopic(
+        _ prefix: String, partitions: Int, brokers: Int = 1
+    ) throws -> (RDKafkaMockCluster, String) {
+        let cluster = try RDKafkaMockCluster(brokers: brokers)
+        let topic = uniqueTopic(prefix)
+        try cluster.createTopic(name: topic, partitions: partitions, replicationFactor: brokers)
+        return (cluster, topic)
+    }
+
     static func uniqueTopic(_ prefix: String) -> String {
         "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
     }

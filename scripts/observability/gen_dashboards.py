@@ -392,10 +392,15 @@ def consumer() -> Board:
     b.row("Group membership")
     b.timeseries("Assigned partitions", [
         (f"sum by (instance) (kafkatrace_consumer_assigned_partitions{{{sel}}})", "{{instance}}")],
-        "short", w=12)
+        "short", w=8)
+    b.timeseries("Stalled partitions", [
+        (f"sum by (instance) (kafkatrace_consumer_stalled_partitions{{{sel}}})", "{{instance}}")],
+        "short", "Assigned partitions with lag whose position has not moved for consumer.stall_after_ms "
+        "(not those paused by the open circuit breaker); alert KafkaTraceConsumerStalled.", w=8,
+        thresholds=[(0, "green"), (1, "red")])
     b.timeseries("Rebalances by type", [
         (f"sum by (type) (increase(kafkatrace_consumer_rebalances_total{{{sel}}}[{RI}]))", "{{type}}")],
-        "short", w=12)
+        "short", w=8)
     kafka_client_rows(b, job)
     return b
 

@@ -165,18 +165,19 @@ def copy_chart(dst: Path) -> Path:
 # ---------------------------------------------------------------------------------------------
 
 def contract_env_names() -> set[str]:
-    """Env var names of every config key in docs/CONTRACT.md (KAFKATRACE_ + upper, . -> _)."""
+    """Env var names of every config key in docs/configuration.md's tables (generated from the
+    key declarations): each key's KAFKATRACE_ name, its *_FILE variant and its aliases."""
     import re  # noqa: PLC0415
 
-    text = (REPO / "docs" / "CONTRACT.md").read_text()
+    text = (REPO / "docs" / "configuration.md").read_text()
     names: set[str] = set()
     for line in text.splitlines():
         if not line.startswith("| `"):
             continue
-        first_cell = line.split("|")[1]
-        for key in re.findall(r"`([a-z_]+(?:\.[a-z_]+)+)`", first_cell):
+        cells = line.split("|")
+        for key in re.findall(r"`([a-z_]+(?:\.[a-z_]+)+)`", cells[1]):
             names.add("KAFKATRACE_" + key.upper().replace(".", "_"))
-    names.add("KAFKATRACE_CREATE_TOPICS")
+        names.update(re.findall(r"`(KAFKATRACE_[A-Z0-9_]+)`", cells[2]))
     assert "KAFKATRACE_HTTP_PORT" in names and "KAFKATRACE_POSTGRES_URL" in names, names
     return names
 

@@ -147,7 +147,8 @@ def test_required_directives(comp: str) -> None:
     svc = unit["Service"]
     assert svc["ExecStart"] == [f"/usr/local/bin/kafkatrace-{comp}"]
     assert svc["EnvironmentFile"] == [f"-/etc/default/kafkatrace-{comp}"]
-    assert svc["SystemCallFilter"] == ["@system-service", "~@privileged @resources"]
+    assert svc["SystemCallFilter"] == ["@system-service", "~@privileged @resources", "setpriority"]
+    assert svc["LimitNICE"] == ["-4"]  # Dispatch's QoS nice values (down to -4) without CAP_SYS_NICE
     assert all(d.startswith(("file:", "https:", "man:")) for d in unit["Unit"]["Documentation"])
     assert unit["Install"]["WantedBy"] == ["multi-user.target"]
 

@@ -267,8 +267,10 @@ def test_kill_9_in_the_middle_of_processing_loses_and_duplicates_nothing(devclus
 
 def test_postgres_down_for_20_seconds_under_load_opens_the_circuit_and_then_the_table_is_complete(
         devcluster, postgres, daemons):
+    # A short stall threshold: partitions the open circuit holds must not count as stalled.
     c = daemons("consumer", consumer_env(devcluster, postgres, KAFKATRACE_CONSUMER_BREAKER_FAILURES=3,
-                                         KAFKATRACE_CONSUMER_BREAKER_RESET_MS=1000))
+                                         KAFKATRACE_CONSUMER_BREAKER_RESET_MS=1000,
+                                         KAFKATRACE_CONSUMER_STALL_AFTER_MS=2000))
     c.wait_ready()
     p = daemons("producer", {"KAFKATRACE_KAFKA_BROKERS": devcluster.brokers, "KAFKATRACE_ORDER_RATE": "300",
                              "KAFKATRACE_SHUTDOWN_TIMEOUT_MS": "20000"})
@@ -312,6 +314,9 @@ def test_postgres_down_for_20_seconds_under_load_opens_the_circuit_and_then_the_
     time.sleep(1)
     assert_table_matches_topic(postgres, devcluster, delivered)
     assert metric(c, "kafkatrace_consumer_messages_consumed_total") > consumed_while_down
+    # 20 s with lag and no progress, explained by the breaker: no stall, no stall line.
+    assert metric(c, "kafkatrace_consumer_stalls_total") == 0
+    assert "consumer stall" not in c.log()
     assert c.stop() == 0
 
 

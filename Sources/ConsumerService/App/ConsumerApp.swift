@@ -71,7 +71,7 @@ final class ConsumerApp: Sendable {
         self.pipeline = pipeline
         let health = PostgresHealthMonitor(
             client: healthClient, storeClients: storeClients, pipeline: pipeline, metrics: metrics, logger: logger)
-        let lag = LagMonitor(pipeline: pipeline, metrics: metrics, logger: logger)
+        let lag = LagMonitor(pipeline: pipeline, metrics: metrics, stallAfter: config.consumer.stallAfter, logger: logger)
 
         let router = Router()
         self.router = router

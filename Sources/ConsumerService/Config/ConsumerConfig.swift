@@ -17,7 +17,7 @@ struct ConsumerConfig: Sendable, Equatable {
         var sslMode: PostgresSSLMode
     }
 
-    /// `consumer.*`: batching, write connections and the circuit breaker.
+    /// `consumer.*`: batching, write connections, the circuit breaker, readiness and stall detection.
     struct Tuning: Sendable, Equatable {
         var batchSize: Int
         var batchMaxWaitMs: Int
@@ -25,10 +25,12 @@ struct ConsumerConfig: Sendable, Equatable {
         var breakerFailures: Int
         var breakerResetMs: Int
         var joinGraceMs: Int
+        var stallAfterMs: Int
 
         var batchMaxWait: Duration { .milliseconds(batchMaxWaitMs) }
         var breakerReset: Duration { .milliseconds(breakerResetMs) }
         var joinGrace: Duration { .milliseconds(joinGraceMs) }
+        var stallAfter: Duration { .milliseconds(stallAfterMs) }
     }
 
     var common: CommonConfig
@@ -67,7 +69,8 @@ struct ConsumerConfig: Sendable, Equatable {
             writeConnections: try r.read(ConsumerKeys.writeConnections),
             breakerFailures: try r.read(ConsumerKeys.breakerFailures),
             breakerResetMs: try r.read(ConsumerKeys.breakerResetMs),
-            joinGraceMs: try r.read(ConsumerKeys.joinGraceMs))
+            joinGraceMs: try r.read(ConsumerKeys.joinGraceMs),
+            stallAfterMs: try r.read(ConsumerKeys.stallAfterMs))
         common.kafka.passthrough = try r.passthrough()
         return ConsumerConfig(
             common: common, kafka: kafka, postgres: postgres, consumer: tuning, options: options,

@@ -14,7 +14,8 @@ struct DeadLetter: Sendable {
     static let maxReasonBytes = 1024
 
     var key: [UInt8]?
-    var value: [UInt8]
+    /// The original value; nil stays nil (a null value is not an empty one).
+    var value: [UInt8]?
     var headers: [(String, [UInt8])]
     /// The validation code (the `reason` metric label).
     var reasonCode: String

@@ -24,6 +24,10 @@ final class ConsumerMetrics: Sendable {
     /// 0 = closed, 1 = half open, 2 = open.
     let circuitState: Gauge
     let postgresUp: Gauge
+    /// Assigned partitions with lag whose position has not moved for `consumer.stall_after_ms`.
+    let stalledPartitions: Gauge
+    /// Partition stalls begun (one per partition each time it becomes stalled).
+    let stalls: Counter
     let postgresConnectionsIdle: Gauge
     let postgresConnectionsBusy: Gauge
 
@@ -80,6 +84,12 @@ final class ConsumerMetrics: Sendable {
         circuitState = registry.gauge(
             "kafkatrace_consumer_circuit_state", help: "PostgreSQL circuit breaker: 0 closed, 1 half open, 2 open.")
         postgresUp = registry.gauge("kafkatrace_postgres_up", help: "1 when the last PostgreSQL health check passed.")
+        stalledPartitions = registry.gauge(
+            "kafkatrace_consumer_stalled_partitions",
+            help: "Assigned partitions with lag whose position has not moved for consumer.stall_after_ms "
+                + "(partitions paused by the open circuit breaker are not counted).")
+        stalls = registry.counter(
+            "kafkatrace_consumer_stalls_total", help: "Partition stalls begun (lag, and no progress for consumer.stall_after_ms).")
         postgresConnectionsIdle = registry.gauge(
             "kafkatrace_postgres_connections", labels: [("state", "idle")], help: "PostgreSQL connections by state.")
         postgresConnectionsBusy = registry.gauge(

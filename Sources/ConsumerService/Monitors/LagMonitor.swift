@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SharedKafka
+import Synchronization
 
 /// Every `interval` (5 s): `kafkatrace_consumer_lag_messages{topic,partition}` from the
 /// consumer's position and the high watermark, and `kafkatrace_consumer_lag_seconds`.
@@ -13,21 +14,31 @@ import SharedKafka
 /// one, so this is an upper bound on how long the oldest pending message has waited, and it
 /// keeps growing while the consumer is stuck (a rate-based estimate would divide by zero
 /// there). 0 when the partition has no lag.
-struct LagMonitor: Service {
+///
+/// Each measurement also goes to a ``StallDetector``: a partition with lag whose position has not
+/// moved for `stallAfter` (`consumer.stall_after_ms`) is stalled, which is logged once when it
+/// begins and once when it ends, and exported (`LagMonitor+Stalls.swift`). A failed lag query
+/// tells nothing about progress: the detector keeps its state until the next answer.
+final class LagMonitor: Service, Sendable {
     let pipeline: OrderConsumerPipeline
     let metrics: ConsumerMetrics
     let interval: Duration
     let logger: Logger
+    let stalls: Mutex<StallDetector>
 
-    init(pipeline: OrderConsumerPipeline, metrics: ConsumerMetrics, interval: Duration = .seconds(5), logger: Logger) {
+    init(
+        pipeline: OrderConsumerPipeline, metrics: ConsumerMetrics, interval: Duration = .seconds(5),
+        stallAfter: Duration, logger: Logger
+    ) {
         self.pipeline = pipeline
         self.metrics = metrics
         self.interval = interval
         self.logger = logger
+        self.stalls = Mutex(StallDetector(threshold: stallAfter))
     }
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        try? await cancelWhenGracefulShutdown { [self] in
             while !Task.isCancelled {
                 await update()
                 try await Task.sleep(for: interval)
@@ -62,5 +73,6 @@ struct LagMonitor: Service {
             values[partition] = (lag.lag, seconds)
         }
         metrics.setLag(values)
+        checkStalls(lags, at: now)
     }
 }

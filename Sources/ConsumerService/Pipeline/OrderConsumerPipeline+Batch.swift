@@ -132,7 +132,7 @@ extension OrderConsumerPipeline {
         for message in messages {
             consumedByTopic[message.topic, default: 0] += 1
             do {
-                let order = try OrderCodec.decode(message.value)
+                let order = try OrderCodec.decode(message.value ?? [])
                 let record = OrderRecord(order: order, topic: message.topic, partition: message.partition, offset: message.offset)
                 batch.add(message, order: record, letter: nil)
             } catch {

@@ -57,8 +57,14 @@ extension KafkaConsumer {
                 for partition in event.partitions { s.handedOffsets[partition] = nil }
                 return s.isInternallyPaused
             }
-            if pauseNew {
-                do throws(KafkaError) { try client.pause(event.partitions) } catch { reportError(error) }
+            // Set the fetch state of every new partition both ways: librdkafka 2.0.2 keeps an
+            // application pause on its partition object across unassign and re-assign (it resets
+            // only its own library pause), so a partition paused when it was revoked would come
+            // back paused while `assignment` counts it as fetching, and nothing would resume it.
+            do throws(KafkaError) {
+                if pauseNew { try client.pause(event.partitions) } else { try client.resume(event.partitions) }
+            } catch {
+                reportError(error)
             }
             onRebalanceEvent(event)
         case .revoke, .lost:
@@ -76,29 +82,50 @@ extension KafkaConsumer {
     }
 
     /// Lag per assigned partition: leader high watermark − our position (or the committed
-    /// offset before the first message). Queries brokers on a dedicated thread.
-    /// Wraps `rd_kafka_query_watermark_offsets`, `rd_kafka_position`, `rd_kafka_committed`.
+    /// offset before the first message). Queries the partition leaders and the group coordinator
+    /// on a dedicated thread, all within `timeout` (also while Kafka is down); refused with
+    /// `.closed` once `close()` has begun, `.cancelled` at once for a cancelled caller.
+    /// Wraps `rd_kafka_position`, `rd_kafka_committed`, `rd_kafka_offsets_for_times`.
     public func lag(timeout: Duration = .seconds(2)) async throws(KafkaError) -> [PartitionLag] {
         let client = self.client
+        try client.ensureOpen("lag")
         let assigned = state.withLock { Array($0.assignment) }
-        return try await KafkaBlocking.run { () throws(KafkaError) in
+        guard !assigned.isEmpty else { return [] }
+        return try await KafkaBlocking.run("lag") { () throws(KafkaError) in
+            let deadline = ContinuousClock.now + timeout
+            func remaining() throws(KafkaError) -> Duration {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { throw .from(code: .timedOut, context: "lag query (\(timeout))") }
+                return left
+            }
             var positions = Dictionary(
                 uniqueKeysWithValues: client.positions(assigned).map { ($0.topicPartition, $0.offset) })
             let unknown = assigned.filter { (positions[$0] ?? -1) < 0 }
             if !unknown.isEmpty {
-                for committed in try client.committedBlocking(unknown, timeout: timeout) {
+                for committed in try client.committedBlocking(unknown, timeout: try remaining()) {
                     positions[committed.topicPartition] = committed.offset
+                }
+            }
+            let highs = Dictionary(
+                try client.listOffsetsBlocking(assigned, .latest, timeout: try remaining()).map { ($0.topicPartition, $0.offset) },
+                uniquingKeysWith: { first, _ in first })
+            // No position and no commit: auto.offset.reset=earliest starts at the low watermark.
+            let unpositioned = assigned.filter { (positions[$0] ?? -1) < 0 }
+            if !unpositioned.isEmpty {
+                for low in try client.listOffsetsBlocking(unpositioned, .earliest, timeout: try remaining()) {
+                    positions[low.topicPartition] = low.offset
                 }
             }
             var result: [PartitionLag] = []
             for partition in assigned {
-                let marks = try client.queryWatermarksBlocking(partition, timeout: timeout)
-                // No position and no commit: auto.offset.reset=earliest starts at the low watermark.
-                let position = (positions[partition] ?? -1) >= 0 ? positions[partition]! : marks.low
+                guard let high = highs[partition], high >= 0 else {
+                    throw .from(code: .fail, message: "no high watermark in the answer", context: "lag of \(partition)")
+                }
+                let position = Swift.max(0, positions[partition] ?? 0)
                 result.append(
                     PartitionLag(
                         topic: partition.topic, partition: partition.partition,
-                        lag: Swift.max(0, marks.high - position), highWatermark: marks.high, position: position))
+                        lag: Swift.max(0, high - position), highWatermark: high, position: position))
             }
             return result.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         }

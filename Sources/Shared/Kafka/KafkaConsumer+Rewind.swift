@@ -30,7 +30,7 @@ extension KafkaConsumer {
         var targets = handed
         if !unknown.isEmpty {
             let client = self.client
-            let committed = try await KafkaBlocking.run { () throws(KafkaError) in
+            let committed = try await KafkaBlocking.run("rewind") { () throws(KafkaError) in
                 try client.committedBlocking(unknown, timeout: .seconds(10))
             }
             targets += committed.filter { $0.offset >= 0 }

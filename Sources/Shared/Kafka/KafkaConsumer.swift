@@ -1,3 +1,5 @@
+import Logging
+import SharedLogging
 import SharedCore
 import Synchronization
 
@@ -7,7 +9,20 @@ import Synchronization
 /// partitions are paused, so the group never evicts us for not polling. Messages go into a
 /// bounded buffer read with `poll(max:timeout:)`; when the buffer is full every partition is
 /// paused internally and resumed once half of it is drained.
+///
+/// Every call that waits for brokers has a bound, also while Kafka is down: commits
+/// (``commitTimeout``), lag queries (their `timeout`), and `close()` waits at most
+/// ``closeWait`` for background queries still in flight before it leaves the group.
 public final class KafkaConsumer: Sendable {
+    /// How long `commit` waits for the group coordinator by default.
+    public static let commitTimeout = Duration.seconds(10)
+    /// How long `close()` waits for background queries (lag) in flight; they are bounded by
+    /// their own timeouts, so this is only a backstop.
+    public static let closeWait = Duration.seconds(5)
+    /// How long `close()` waits for `rd_kafka_consumer_close`, which has no bound of its own: with
+    /// Kafka down it waits, among others, for a commit still queued for a coordinator.
+    public static let closeTimeout = Duration.seconds(10)
+
     struct Waiter {
         var max: Int
         var deadline: ContinuousClock.Instant
@@ -31,6 +46,7 @@ public final class KafkaConsumer: Sendable {
     let bufferCapacity: Int
     let onRebalanceEvent: @Sendable (RebalanceEvent) -> Void
     let reportError: @Sendable (KafkaError) -> Void
+    let logger: Logger
     private let pollThreadBox = Mutex<KafkaPollThread?>(nil)
 
     /// Creates the consumer from raw librdkafka `properties` (must include `group.id`).
@@ -39,12 +55,15 @@ public final class KafkaConsumer: Sendable {
     ///   - onRebalance: every assign / revoke / lost, on the poll thread.
     ///   - onStatistics: the statistics JSON every `statistics.interval.ms`.
     ///   - onError: errors from librdkafka (consume errors, broker errors).
+    ///   - logger: receives every line librdkafka logs (``KafkaLogRecord``), on librdkafka's
+    ///     threads; its level also sets librdkafka's `log_level` unless `properties` do.
     public init(
         properties: [String: String],
         bufferCapacity: Int = 10_000,
         onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
         onStatistics: (@Sendable (String) -> Void)? = nil,
-        onError: (@Sendable (KafkaError) -> Void)? = nil
+        onError: (@Sendable (KafkaError) -> Void)? = nil,
+        logger: Logger = Logger(label: "librdkafka")
     ) throws(KafkaError) {
         guard properties["group.id"] != nil else {
             throw .invalidArgument(context: "KafkaConsumer", reason: "group.id is required for a group consumer")
@@ -55,8 +74,11 @@ public final class KafkaConsumer: Sendable {
             onStatistics: onStatistics, onError: onError,
             onRebalance: { kind, partitions in
                 link.object?.handleRebalance(RebalanceEvent(kind: kind, partitions: partitions))
-            })
-        self.client = try RDKafkaClient(kind: .consumer, properties: properties, callbacks: callbacks)
+            },
+            onLog: { record in record.log(to: logger) })
+        self.client = try RDKafkaClient(
+            kind: .consumer, properties: properties, callbacks: callbacks, logLevel: SyslogLevel(logger.logLevel))
+        self.logger = logger
         self.bufferCapacity = max(1, bufferCapacity)
         self.onRebalanceEvent = onRebalance ?? { _ in }
         self.reportError = onError ?? { _ in }
@@ -72,11 +94,12 @@ public final class KafkaConsumer: Sendable {
         configuration: KafkaConsumerConfiguration,
         onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
         onStatistics: (@Sendable (String) -> Void)? = nil,
-        onError: (@Sendable (KafkaError) -> Void)? = nil
+        onError: (@Sendable (KafkaError) -> Void)? = nil,
+        logger: Logger = Logger(label: "librdkafka")
     ) throws(KafkaError) {
         try self.init(
             properties: configuration.properties, bufferCapacity: configuration.bufferCapacity,
-            onRebalance: onRebalance, onStatistics: onStatistics, onError: onError)
+            onRebalance: onRebalance, onStatistics: onStatistics, onError: onError, logger: logger)
     }
 
     deinit {
@@ -116,17 +139,25 @@ public final class KafkaConsumer: Sendable {
         // (the resume for waiters happens on the poll thread)
     }
 
-    /// Commits `offsets` (each = last processed offset + 1) and waits for the broker.
-    /// Runs `rd_kafka_commit` on a dedicated thread.
-    public func commit(_ offsets: [TopicPartitionOffset]) async throws(KafkaError) {
+    /// Commits `offsets` (each = last processed offset + 1) and waits up to `timeout` for the
+    /// group coordinator; then throws a retriable `_TIMED_OUT` (the commit may still be applied
+    /// later: treat the offsets as not committed). Runs on a dedicated thread; a cancelled
+    /// caller stops waiting at once (`.cancelled`). Wraps `rd_kafka_commit_queue`.
+    public func commit(
+        _ offsets: [TopicPartitionOffset], timeout: Duration = KafkaConsumer.commitTimeout
+    ) async throws(KafkaError) {
         let client = self.client
-        try await KafkaBlocking.run { () throws(KafkaError) in try client.commitBlocking(offsets) }
+        try await KafkaBlocking.run("commit") { () throws(KafkaError) in
+            try client.commitBlocking(offsets, timeout: timeout)
+        }
     }
 
-    /// Blocking commit for the revoke hook (which already runs on the poll thread).
-    /// Wraps `rd_kafka_commit(async=0)`.
-    func commitSync(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
-        try client.commitBlocking(offsets)
+    /// Blocking commit for the revoke hook (which already runs on the poll thread, or on the
+    /// thread closing the consumer); waits at most `timeout`. Wraps `rd_kafka_commit_queue`.
+    func commitSync(
+        _ offsets: [TopicPartitionOffset], timeout: Duration = KafkaConsumer.commitTimeout
+    ) throws(KafkaError) {
+        try client.commitBlocking(offsets, timeout: timeout)
     }
 
     /// Stops fetching `partitions`; polling (and group membership) continues.
@@ -183,14 +214,33 @@ public final class KafkaConsumer: Sendable {
     /// Messages buffered ahead of `poll`.
     var bufferedCount: Int { state.withLock { $0.buffer.count } }
 
-    /// Leaves the group (`rd_kafka_consumer_close`; the revoke hook runs) and stops polling.
-    /// Pending `poll` calls return what is buffered. Runs off the cooperative pool.
+    /// Leaves the group and stops polling: first refuses new background queries (lag) and waits
+    /// up to ``closeWait`` for those in flight, then stops the poll thread, then
+    /// `rd_kafka_consumer_close` (the revoke hook runs). Later calls throw `.closed`; pending
+    /// `poll` calls return what is buffered. Runs off the cooperative pool. Returns after at most
+    /// ``closeWait`` + ``closeTimeout`` (logging a warning), or at once for a cancelled caller:
+    /// the C close then goes on in the background and the handle stays alive until it is done.
     public func close() async {
         guard let thread = takePollThread() else { return }
         let client = self.client
-        _ = try? await KafkaBlocking.run { () throws(KafkaError) in
-            thread.stop()
-            client.consumerCloseBlocking()
+        let logger = self.logger
+        let started = ContinuousClock.now
+        do throws(KafkaError) {
+            try await KafkaBlocking.run("close consumer", waitingAtMost: Self.closeWait + Self.closeTimeout) {
+                () throws(KafkaError) in
+                let stillRunning = client.gate.close(waitingAtMost: Self.closeWait)
+                if stillRunning > 0 {
+                    logger.warning(
+                        "closing the Kafka consumer with background queries still running",
+                        metadata: [LogKeys.count: "\(stillRunning)", "waited": "\(Self.closeWait)"])
+                }
+                thread.stop()
+                client.consumerCloseBlocking()
+            }
+        } catch {
+            logger.warning(
+                "Kafka consumer close did not finish in time; going on without waiting for it",
+                metadata: [LogKeys.error: "\(error)", "waited": "\(ContinuousClock.now - started)"])
         }
         finishClose()
     }

@@ -13,8 +13,11 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     case configuration(key: String, value: String, reason: String)
     /// An argument was outside what is allowed (say what was allowed in `reason`).
     case invalidArgument(context: String, reason: String)
-    /// The client was already closed.
+    /// The client was already closed (or is closing).
     case closed(context: String)
+    /// The caller's task was cancelled while it waited for librdkafka; the call itself may
+    /// still complete (a commit may still be applied).
+    case cancelled(context: String)
     /// A librdkafka statistics JSON document could not be parsed.
     case invalidStatistics(reason: String)
 
@@ -25,6 +28,7 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
         case .queueFull, .enqueueTimedOut: return .queueFull
         case .configuration, .invalidArgument: return .invalidArgument
         case .closed: return .destroy
+        case .cancelled: return .timedOut
         case .invalidStatistics: return .badMessage
         }
     }
@@ -62,6 +66,8 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
             return "\(context): \(reason)"
         case .closed(let context):
             return "\(context): the Kafka client is closed"
+        case .cancelled(let context):
+            return "\(context): cancelled while waiting for librdkafka"
         case .invalidStatistics(let reason):
             return "librdkafka statistics JSON is invalid: \(reason)"
         }

@@ -4,7 +4,8 @@ public struct KafkaMessage: Sendable {
     public var partition: Int32
     public var offset: Int64
     public var key: [UInt8]?
-    public var value: [UInt8]
+    /// nil for a null value (a tombstone), which is not the same as an empty one.
+    public var value: [UInt8]?
     /// Headers in wire order; names may repeat.
     public var headers: [(String, [UInt8])]
     /// Message timestamp in milliseconds since the epoch (create or log-append time), nil if absent.
@@ -14,7 +15,7 @@ public struct KafkaMessage: Sendable {
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 
     public init(
-        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?,
         headers: [(String, [UInt8])], timestampMs: Int64?
     ) {
         self.topic = topic

@@ -1,3 +1,5 @@
+import Logging
+import SharedLogging
 import Synchronization
 
 /// An idempotent Kafka producer over librdkafka.
@@ -15,19 +17,24 @@ public final class KafkaProducer: Sendable {
     ///   - onStatistics: the statistics JSON every `statistics.interval.ms`.
     ///   - onError: non-fatal client errors (librdkafka retries these itself).
     ///   - onFatalError: the instance is unusable (`rd_kafka_fatal_error`); recreate it.
+    ///   - logger: receives every line librdkafka logs (``KafkaLogRecord``), on librdkafka's
+    ///     threads; its level also sets librdkafka's `log_level` unless `properties` do.
     public init(
         properties: [String: String],
         onDeliveryReport: @escaping @Sendable (DeliveryReport) -> Void,
         onStatistics: (@Sendable (String) -> Void)? = nil,
         onError: (@Sendable (KafkaError) -> Void)? = nil,
-        onFatalError: (@Sendable (KafkaError) -> Void)? = nil
+        onFatalError: (@Sendable (KafkaError) -> Void)? = nil,
+        logger: Logger = Logger(label: "librdkafka")
     ) throws(KafkaError) {
         let callbacks = RDKafkaCallbacks(
             onDelivery: onDeliveryReport, onStatistics: onStatistics,
             onError: { error in
                 if error.isFatal { onFatalError?(error) } else { onError?(error) }
-            })
-        let client = try RDKafkaClient(kind: .producer, properties: properties, callbacks: callbacks)
+            },
+            onLog: { record in record.log(to: logger) })
+        let client = try RDKafkaClient(
+            kind: .producer, properties: properties, callbacks: callbacks, logLevel: SyslogLevel(logger.logLevel))
         self.client = client
         self.pollThread = KafkaPollThread(name: "kafka-producer-poll") {
             client.poll(timeoutMs: 100)
@@ -40,11 +47,12 @@ public final class KafkaProducer: Sendable {
         onDeliveryReport: @escaping @Sendable (DeliveryReport) -> Void,
         onStatistics: (@Sendable (String) -> Void)? = nil,
         onError: (@Sendable (KafkaError) -> Void)? = nil,
-        onFatalError: (@Sendable (KafkaError) -> Void)? = nil
+        onFatalError: (@Sendable (KafkaError) -> Void)? = nil,
+        logger: Logger = Logger(label: "librdkafka")
     ) throws(KafkaError) {
         try self.init(
             properties: configuration.properties, onDeliveryReport: onDeliveryReport,
-            onStatistics: onStatistics, onError: onError, onFatalError: onFatalError)
+            onStatistics: onStatistics, onError: onError, onFatalError: onFatalError, logger: logger)
     }
 
     /// Never waits: the poll thread ends on its own after its current iteration and, holding the
@@ -58,7 +66,7 @@ public final class KafkaProducer: Sendable {
     /// Throws `.queueFull` when `queue.buffering.max.messages` is reached.
     /// Wraps `rd_kafka_produceva`.
     public func send(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], id: UInt64
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])] = [], id: UInt64
     ) throws(KafkaError) {
         try client.ensureOpen("produce to \(topic)")
         do {
@@ -72,7 +80,7 @@ public final class KafkaProducer: Sendable {
     /// Enqueues one message, waiting while the local queue is full for at most `enqueueTimeout`
     /// (deliveries drain it); then throws `.enqueueTimedOut`. Sleeps with short `Task.sleep`s.
     public func send(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], id: UInt64,
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])] = [], id: UInt64,
         enqueueTimeout: Duration
     ) async throws(KafkaError) {
         let clock = ContinuousClock()
@@ -102,20 +110,22 @@ public final class KafkaProducer: Sendable {
     public var outQueueLength: Int { client.outQueueLength }
 
     /// Waits up to `timeout` for every queued message to be delivered; returns how many are
-    /// still undelivered. Runs `rd_kafka_flush` on a dedicated thread.
+    /// still undelivered. Runs `rd_kafka_flush` on a dedicated thread; a cancelled caller
+    /// stops waiting at once and gets the count of that moment.
     public func flush(timeout: Duration) async -> Int {
         let client = self.client
-        let result: Int? = try? await KafkaBlocking.run { client.flushBlocking(timeout: timeout) }
+        let result: Int? = try? await KafkaBlocking.run("flush") { client.flushBlocking(timeout: timeout) }
         return result ?? client.outQueueLength
     }
 
     /// The fatal error that made this instance unusable, if any. Wraps `rd_kafka_fatal_error`.
     public var fatalError: KafkaError? { client.fatalError }
 
-    /// Cluster metadata; `topic` nil means all topics. Wraps `rd_kafka_metadata`.
+    /// Cluster metadata; `topic` nil means all topics. Refused with `.closed` once `close()` has
+    /// begun; `.cancelled` at once for a cancelled caller. Wraps `rd_kafka_metadata`.
     public func metadata(topic: String?, timeout: Duration) async throws(KafkaError) -> KafkaMetadata {
         let client = self.client
-        return try await KafkaBlocking.run { () throws(KafkaError) in
+        return try await KafkaBlocking.run("metadata") { () throws(KafkaError) in
             try client.metadataBlocking(topic: topic, timeout: timeout)
         }
     }
@@ -131,7 +141,7 @@ public final class KafkaProducer: Sendable {
                 reason: "partitions=\(partitions) replicationFactor=\(replicationFactor); both must be ≥ 1")
         }
         let client = self.client
-        try await KafkaBlocking.run { () throws(KafkaError) in
+        try await KafkaBlocking.run("create topic \(name)") { () throws(KafkaError) in
             try client.createTopicBlocking(
                 name: name, partitions: Int32(clamping: partitions),
                 replicationFactor: Int32(clamping: replicationFactor), timeout: timeout)
@@ -139,11 +149,12 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Stops the poll thread (waiting for its current iteration off the cooperative pool); later
-    /// sends throw `.closed`. Does not flush: call `flush` first. The handle is destroyed
-    /// (`rd_kafka_destroy`) once in-flight calls have returned.
+    /// sends and queries throw `.closed`. Does not flush: call `flush` first. The handle is
+    /// destroyed (`rd_kafka_destroy`) once in-flight calls have returned (each holds the client).
     public func close() async {
+        client.gate.close(waitingAtMost: .zero)
         client.markClosed()
         let thread = pollThread
-        _ = try? await KafkaBlocking.run { () throws(KafkaError) in thread.stop() }
+        _ = try? await KafkaBlocking.run("stop the producer poll thread") { () throws(KafkaError) in thread.stop() }
     }
 }

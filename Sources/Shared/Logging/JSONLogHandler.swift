@@ -48,7 +48,7 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        sink.write(line: render(event))
+        sink.write(line: render(event), level: event.level)
     }
 
     /// The JSON line for `event` (no trailing newline).

@@ -24,5 +24,11 @@ public enum LogKeys {
     static let sqlState = "sqlstate"
     public static let attempt = "attempt"
     public static let signal = "signal"
-    static let component = "component"
+    public static let component = "component"
+    /// A C library's own category of a record (librdkafka: `FAIL`, `REQTMOUT`, `CONFWARN`).
+    public static let facility = "facility"
+    /// The name of the client instance that logged (librdkafka: `kafkatrace-consumer#consumer-2`).
+    public static let client = "client"
+    /// The C library's thread that logged (librdkafka: `main`, `127.0.0.1:9092/1`).
+    public static let thread = "thread"
 }

@@ -33,7 +33,7 @@ struct TextLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        sink.write(line: render(event))
+        sink.write(line: render(event), level: event.level)
     }
 
     func render(_ event: LogEvent) -> String {

@@ -1,9 +1,9 @@
 /// Encodes orders to the contract's JSON bytes and decodes them back, strictly.
 ///
 /// Encoding is a hand-written byte writer (keys in contract order, money with two decimals,
-/// `created_at` as RFC 3339 UTC milliseconds). Decoding runs `JSONParser` and reports the first
-/// structural problem as `invalid_json` → `missing_field` → `wrong_type`, then every rule
-/// broken (`OrderValidator`). Unknown keys are ignored (forward compatible); `null` counts as
+/// `created_at` as RFC 3339 UTC milliseconds). Decoding runs `JSONParser` and reports, in this
+/// order: `invalid_json`; every missing field (order and lines); the first `wrong_type`; then
+/// every rule broken (`OrderValidator`). Unknown keys are ignored (forward compatible); `null` counts as
 /// absent; duplicate keys are `invalid_json`.
 public enum OrderCodec {
     /// Which fields must be present.
@@ -119,13 +119,20 @@ public enum OrderCodec {
         }
         let p = path.isEmpty ? "" : path + "."
         let strict = presence == .event
-        if strict && schemaVersion == nil { throw .missingField(p + "schema_version") }
-        if strict && orderID == nil { throw .missingField(p + "order_id") }
-        if customerID == nil { throw .missingField(p + "customer_id") }
-        if items == nil { throw .missingField(p + "items") }
-        if total == nil { throw .missingField(p + "total_amount") }
-        if strict && status == nil { throw .missingField(p + "status") }
-        if strict && createdAt == nil { throw .missingField(p + "created_at") }
+        var missing: [String] = []
+        let required: [(JSONValue?, String, Bool)] = [
+            (schemaVersion, "schema_version", strict), (orderID, "order_id", strict), (customerID, "customer_id", true),
+            (items, "items", true), (total, "total_amount", true), (status, "status", strict),
+            (createdAt, "created_at", strict),
+        ]
+        for (value, name, isRequired) in required where isRequired && value == nil { missing.append(p + name) }
+        if case .array(let lines)? = items {
+            for (i, line) in lines.enumerated() {
+                guard case .object(let members) = line else { continue }
+                missing += ItemFields(members).missing.map { "\(p)items[\(i)].\($0)" }
+            }
+        }
+        if !missing.isEmpty { throw .missingFields(missing) }
 
         let schemaNumber = try optionalNumber(schemaVersion, p + "schema_version")
         let orderIDText = try optionalString(orderID, p + "order_id")
@@ -150,41 +157,48 @@ public enum OrderCodec {
         guard case .object(let members) = value else {
             throw .wrongType(field: "\(prefix)items[\(index)]", expected: "object", actual: value.typeName)
         }
-        var itemID: JSONValue?, name: JSONValue?, quantity: JSONValue?, price: JSONValue?
-        for m in members {
-            let v: JSONValue? = m.value == .null ? nil : m.value
-            switch m.key {
-            case "item_id": itemID = v
-            case "name": name = v
-            case "quantity": quantity = v
-            case "unit_price": price = v
-            default: continue
-            }
-        }
+        let fields = ItemFields(members)
         let path = { (key: String) in "\(prefix)items[\(index)].\(key)" }
-        if itemID == nil { throw .missingField(path("item_id")) }
-        if name == nil { throw .missingField(path("name")) }
-        if quantity == nil { throw .missingField(path("quantity")) }
-        if price == nil { throw .missingField(path("unit_price")) }
-        guard case .string(let id) = itemID! else { throw .wrongType(field: path("item_id"), expected: "string", actual: itemID!.typeName) }
-        guard case .string(let n) = name! else { throw .wrongType(field: path("name"), expected: "string", actual: name!.typeName) }
-        guard case .number(let q) = quantity! else {
-            throw .wrongType(field: path("quantity"), expected: "number", actual: quantity!.typeName)
-        }
-        guard case .number(let u) = price! else {
-            throw .wrongType(field: path("unit_price"), expected: "number", actual: price!.typeName)
-        }
+        if let first = fields.missing.first { throw .missingFields([path(first)]) }  // checked by the caller
+        let id = try string(fields.itemID, path("item_id"))
+        let n = try string(fields.name, path("name"))
+        let q = try number(fields.quantity, path("quantity"))
+        let u = try number(fields.price, path("unit_price"))
         return OrderDraft.Item(itemID: id, name: n, quantity: q, unitPrice: u)
     }
 
+    /// The fields of one order line (`null` counts as absent).
+    private struct ItemFields {
+        var itemID: JSONValue?, name: JSONValue?, quantity: JSONValue?, price: JSONValue?
+
+        init(_ members: [JSONValue.Member]) {
+            for m in members {
+                let v: JSONValue? = m.value == .null ? nil : m.value
+                switch m.key {
+                case "item_id": itemID = v
+                case "name": name = v
+                case "quantity": quantity = v
+                case "unit_price": price = v
+                default: continue
+                }
+            }
+        }
+
+        /// The names of the absent fields, in contract order.
+        var missing: [String] {
+            [(itemID, "item_id"), (name, "name"), (quantity, "quantity"), (price, "unit_price")]
+                .filter { $0.0 == nil }.map(\.1)
+        }
+    }
+
     private static func string(_ v: JSONValue?, _ field: String) throws(OrderDecodingError) -> String {
-        guard let v else { throw .missingField(field) }
+        guard let v else { throw .missingFields([field]) }
         guard case .string(let s) = v else { throw .wrongType(field: field, expected: "string", actual: v.typeName) }
         return s
     }
 
     private static func number(_ v: JSONValue?, _ field: String) throws(OrderDecodingError) -> JSONNumber {
-        guard let v else { throw .missingField(field) }
+        guard let v else { throw .missingFields([field]) }
         guard case .number(let n) = v else { throw .wrongType(field: field, expected: "number", actual: v.typeName) }
         return n
     }

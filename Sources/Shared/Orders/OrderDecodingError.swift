@@ -1,10 +1,10 @@
 /// Why bytes could not be turned into an `Order` (or `OrderDraft`), in the order checked:
-/// not JSON, then a missing field, then a wrong JSON type, then validation problems.
+/// not JSON, then missing fields (all of them), then a wrong JSON type, then validation problems.
 public enum OrderDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The bytes are not one well-formed JSON value (or not an object).
     case invalidJSON(JSONParseError)
-    /// A required field is absent or `null`; the payload is its JSON path.
-    case missingField(String)
+    /// Required fields that are absent or `null`, every one, as JSON paths; never empty.
+    case missingFields([String])
     /// A field has the wrong JSON type.
     case wrongType(field: String, expected: String, actual: String)
     /// The document is well-typed but breaks the rules; never empty.
@@ -14,7 +14,7 @@ public enum OrderDecodingError: Error, Sendable, Equatable, CustomStringConverti
     public var code: ValidationProblem.Code {
         switch self {
         case .invalidJSON: .invalidJSON
-        case .missingField: .missingField
+        case .missingFields: .missingField
         case .wrongType: .wrongType
         case .invalid(let problems): problems.first?.code ?? .invalidJSON
         }
@@ -24,7 +24,8 @@ public enum OrderDecodingError: Error, Sendable, Equatable, CustomStringConverti
     public var problems: [ValidationProblem] {
         switch self {
         case .invalidJSON(let e): [ValidationProblem(.invalidJSON, field: "", e.description)]
-        case .missingField(let f): [ValidationProblem(.missingField, field: f, "required field \(f) is missing")]
+        case .missingFields(let fields):
+            fields.map { ValidationProblem(.missingField, field: $0, "required field \($0) is missing") }
         case .wrongType(let f, let expected, let actual):
             [ValidationProblem(.wrongType, field: f, "\(f) must be a JSON \(expected), got \(actual)")]
         case .invalid(let problems): problems

@@ -18,6 +18,7 @@ import Testing
         #expect(config.consumer.breakerFailures == 5)
         #expect(config.consumer.breakerResetMs == 5000)
         #expect(config.consumer.joinGraceMs == 30000)
+        #expect(config.consumer.stallAfter == .seconds(60))
         #expect(config.options.isMigrateOnly == false)
     }
 
@@ -50,6 +51,15 @@ import Testing
             try ConsumerConfig.load(arguments: ["--consumer-batch-size", "50001"], environment: [:])
         }
         #expect(error?.description == "consumer.batch_size=50001 is not an integer in 1–50000 (from --consumer-batch-size)")
+    }
+
+    @Test func stallThresholdIsReadAndBounded() throws {
+        let config = try ConsumerConfig.load(arguments: [], environment: ["KAFKATRACE_CONSUMER_STALL_AFTER_MS": "5000"])
+        #expect(config.consumer.stallAfter == .seconds(5))
+        let error = #expect(throws: ConfigError.self) {
+            try ConsumerConfig.load(arguments: ["--consumer-stall-after-ms", "999"], environment: [:])
+        }
+        #expect(error?.description == "consumer.stall_after_ms=999 is not an integer in 1000–3600000 (from --consumer-stall-after-ms)")
     }
 
     @Test func producerFlagsAreUnknownToTheConsumer() {

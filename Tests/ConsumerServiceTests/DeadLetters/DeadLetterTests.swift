@@ -4,9 +4,9 @@
 import Testing
 
 @Suite struct DeadLetterTests {
-    private func message(_ value: String) -> KafkaMessage {
+    private func message(_ value: String?) -> KafkaMessage {
         KafkaMessage(
-            topic: "food-orders", partition: 3, offset: 42, key: Array("CUST-00017".utf8), value: Array(value.utf8),
+            topic: "food-orders", partition: 3, offset: 42, key: Array("CUST-00017".utf8), value: value.map { Array($0.utf8) },
             headers: [("event_type", Array("order.created".utf8)), ("traceparent", Array("x".utf8))], timestampMs: 1)
     }
 
@@ -16,7 +16,7 @@ import Testing
 
     @Test func keepsTheOriginalAndAddsTheContractHeaders() throws {
         let original = message("not json")
-        let error = try #require(throws: OrderDecodingError.self) { try OrderCodec.decode(original.value) }
+        let error = try #require(throws: OrderDecodingError.self) { try OrderCodec.decode(original.value ?? []) }
         let failedAt = OrderTimestamp(millisecondsSinceEpoch: 1_795_426_200_123)
         let letter = DeadLetter(message: original, error: error, failedAt: failedAt)
         #expect(letter.key == original.key)
@@ -29,6 +29,17 @@ import Testing
         #expect(header(letter, "dlq_source_offset") == "42")
         #expect(header(letter, "dlq_failed_at") == "2026-11-23T09:30:00.123Z")
         #expect(letter.source == TopicPartitionOffset(topic: "food-orders", partition: 3, offset: 42))
+    }
+
+    /// A null value (tombstone) goes to the DLQ as a null value, an empty one as an empty one.
+    @Test func nullValueStaysNullAndEmptyStaysEmpty() throws {
+        for original in [message(nil), message("")] {
+            let error = try #require(throws: OrderDecodingError.self) { try OrderCodec.decode(original.value ?? []) }
+            let letter = DeadLetter(message: original, error: error)
+            #expect(letter.value == original.value)
+        }
+        #expect(DeadLetter(message: message(nil), error: .invalid([])).value == nil)
+        #expect(DeadLetter(message: message(""), error: .invalid([])).value == [])
     }
 
     @Test func reasonNamesTheFieldAndIsBounded() throws {

@@ -12,9 +12,7 @@ import Testing
 @Suite struct OrderConsumerPipelineSchemaTests {
     @Test func joinsTheGroupOnlyOnceTheSchemaIsInPlace() async throws {
         try await withTestPostgres { pg in
-            let cluster = try RDKafkaMockCluster(brokers: 1)
-            let topic = KafkaTestSupport.uniqueTopic("schema-gate")
-            try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+            let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("schema-gate", partitions: 1)
             let checker = try await ConsumerTestSupport.migratedClient(pg, label: "checker")
             try await ConsumerTestSupport.produce(cluster, topic: topic, orders: try ConsumerTestSupport.orders(5))
 
@@ -39,9 +37,7 @@ import Testing
 
     @Test func stopsWithoutJoiningWhenTheSchemaNeverArrives() async throws {
         try await withTestPostgres { pg in
-            let cluster = try RDKafkaMockCluster(brokers: 1)
-            let topic = KafkaTestSupport.uniqueTopic("schema-never")
-            try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+            let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("schema-never", partitions: 1)
             let harness = try await ConsumerTestSupport.startPipeline(
                 cluster: cluster, pg: pg, topic: topic, group: "g-\(topic)", waitForSchema: { false })
             // run() returns by itself, having never been assigned a partition, with its clients closed.

@@ -15,9 +15,7 @@ import Testing
 
     @Test func validOrdersAreInsertedPoisonGoesToTheDLQAndOffsetsFollowBoth() async throws {
         try await withTestPostgres { pg in
-            let cluster = try RDKafkaMockCluster(brokers: 1)
-            let topic = KafkaTestSupport.uniqueTopic("pipe")
-            try cluster.createTopic(name: topic, partitions: 2, replicationFactor: 1)
+            let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("pipe", partitions: 2)
             try cluster.createTopic(name: topic + ".dlq", partitions: 1, replicationFactor: 1)
             let checker = try await ConsumerTestSupport.migratedClient(pg, label: "checker")
             let orders = try ConsumerTestSupport.orders(40)
@@ -72,9 +70,7 @@ import Testing
 
     @Test func postgresOutageOpensTheBreakerPausesAndResumesWithoutLoss() async throws {
         try await withTestPostgres { pg in
-            let cluster = try RDKafkaMockCluster(brokers: 1)
-            let topic = KafkaTestSupport.uniqueTopic("outage")
-            try cluster.createTopic(name: topic, partitions: 3, replicationFactor: 1)
+            let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("outage", partitions: 3)
             try cluster.createTopic(name: topic + ".dlq", partitions: 1, replicationFactor: 1)
             let checker = try await ConsumerTestSupport.migratedClient(pg, label: "checker")
             await checker.close()

@@ -32,7 +32,7 @@ import Testing
         var ids = Set<String>()
         var traces = Set<String>()
         for message in messages {
-            let order = try OrderCodec.decode(message.value)
+            let order = try OrderCodec.decode(try #require(message.value))
             ids.insert(order.orderID)
             #expect(message.key == order.kafkaKey)
             let headers = OrderHeaders(parsing: message.headers)

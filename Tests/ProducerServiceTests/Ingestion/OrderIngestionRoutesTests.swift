@@ -159,7 +159,7 @@ import Testing
         #expect(messages.count == expected.count)
         var seen = Set<String>()
         for message in messages {
-            let order = try OrderCodec.decode(message.value)
+            let order = try OrderCodec.decode(try #require(message.value))
             #expect(seen.insert(order.orderID).inserted, "duplicate \(order.orderID)")
             let want = try #require(expected[order.orderID])
             #expect(order.customerID == want.customer)

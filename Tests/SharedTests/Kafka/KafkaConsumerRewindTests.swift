@@ -5,13 +5,11 @@ import Testing
 /// `KafkaConsumer.rewind`: resuming after a pause restarts exactly after what `poll` handed out.
 @Suite struct KafkaConsumerRewindTests {
     private func value(_ message: KafkaMessage) -> Int {
-        Int(String(decoding: message.value, as: UTF8.self)) ?? -1
+        Int(String(decoding: message.value ?? [], as: UTF8.self)) ?? -1
     }
 
     @Test func pausedThenRewoundResumesRightAfterWhatWasHandedOut() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("rewind")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("rewind", partitions: 1)
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
         for index in 0..<50 {

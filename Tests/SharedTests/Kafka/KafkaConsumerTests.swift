@@ -15,13 +15,11 @@ import Testing
     }
 
     private func value(_ message: KafkaMessage) -> Int {
-        Int(String(decoding: message.value, as: UTF8.self)) ?? -1
+        Int(String(decoding: message.value ?? [], as: UTF8.self)) ?? -1
     }
 
     @Test func committedOffsetsAreWhereTheNextMemberResumes() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 3)
-        let topic = KafkaTestSupport.uniqueTopic("commit")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 3)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("commit", partitions: 1, brokers: 3)
         try await produce(cluster, topic: topic, count: 30)
         let group = "g-\(topic)"
         let configuration = KafkaTestSupport.consumerConfiguration(cluster, group: group)
@@ -53,9 +51,7 @@ import Testing
     }
 
     @Test func revokeHookRunsBeforeUnassignAndCanCommit() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("revoke")
-        try cluster.createTopic(name: topic, partitions: 2, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("revoke", partitions: 2)
         try await produce(cluster, topic: topic, count: 10)
         let configuration = KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)")
         let consumer = try KafkaConsumer(configuration: configuration)
@@ -91,9 +87,7 @@ import Testing
     }
 
     @Test func pausedPartitionsStopDeliveringUntilResumed() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("pause")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("pause", partitions: 1)
         try await produce(cluster, topic: topic, count: 5)
         let consumer = try KafkaConsumer(
             configuration: KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)"))
@@ -113,9 +107,7 @@ import Testing
     }
 
     @Test func smallBufferPausesInternallyWithoutLosingMessages() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("buffer")
-        try cluster.createTopic(name: topic, partitions: 2, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("buffer", partitions: 2)
         try await produce(cluster, topic: topic, count: 300)
         var configuration = KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)")
         configuration.bufferCapacity = 20

@@ -5,9 +5,7 @@ import Testing
 
 @Suite struct KafkaProducerTests {
     @Test func roundTripKeysValuesHeadersWithOneReportPerSend() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 3)
-        let topic = KafkaTestSupport.uniqueTopic("roundtrip")
-        try cluster.createTopic(name: topic, partitions: 3, replicationFactor: 3)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("roundtrip", partitions: 3, brokers: 3)
         let reports = Collector<DeliveryReport>()
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: reports.append)
@@ -33,7 +31,7 @@ import Testing
         await consumer.close()
         #expect(messages.count == count)
         for message in messages {
-            let index = try #require(Int(String(decoding: message.value, as: UTF8.self).dropFirst("order-".count)))
+            let index = try #require(Int(String(decoding: message.value ?? [], as: UTF8.self).dropFirst("order-".count)))
             #expect(message.key == Array("customer-\(index % 7)".utf8))
             #expect(message.headers.map(\.0) == ["event_type", "seq", "empty"])
             #expect(message.header("event_type") == Array("order.created".utf8))
@@ -45,10 +43,30 @@ import Testing
         }
     }
 
+    /// A null value (tombstone) and an empty value are different on the wire and stay so.
+    @Test func nullAndEmptyValuesRoundTripAsThemselves() async throws {
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("nullvalue", partitions: 1)
+        let producer = try KafkaProducer(
+            properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in })
+        try producer.send(topic: topic, key: Array("null".utf8), value: nil, id: 1)
+        try producer.send(topic: topic, key: Array("empty".utf8), value: [], id: 2)
+        try producer.send(topic: topic, key: Array("bytes".utf8), value: [7], id: 3)
+        #expect(await producer.flush(timeout: .seconds(20)) == 0)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)"))
+        try consumer.subscribe(topics: [topic])
+        let messages = await KafkaTestSupport.consume(consumer, count: 3)
+        await consumer.close()
+        await producer.close()
+        let byKey = Dictionary(uniqueKeysWithValues: messages.map { (String(decoding: $0.key ?? [], as: UTF8.self), $0.value) })
+        #expect(byKey.count == 3)
+        #expect(byKey["null"] == .some(nil))
+        #expect(byKey["empty"] == .some([]))
+        #expect(byKey["bytes"] == .some([7]))
+    }
+
     @Test func queueFullThrowsAndBoundedSendWaitsForRoom() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("queuefull")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("queuefull", partitions: 1)
         try cluster.setBrokerRTT(1, rtt: .milliseconds(100))
         let reports = Collector<DeliveryReport>()
         let producer = try KafkaProducer(
@@ -81,9 +99,7 @@ import Testing
     }
 
     @Test func boundedSendThrowsWhenQueueStaysFull() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("stuck")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("stuck", partitions: 1)
         try cluster.setBrokerDown(1)
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster, ["queue.buffering.max.messages": "2"]),
@@ -100,9 +116,7 @@ import Testing
     }
 
     @Test func brokerOutageDelaysButLosesNothing() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 3)
-        let topic = KafkaTestSupport.uniqueTopic("outage")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 3)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("outage", partitions: 1, brokers: 3)
         try cluster.setPartitionLeader(topic: topic, partition: 0, broker: 2)
         let reports = Collector<DeliveryReport>()
         let producer = try KafkaProducer(
@@ -170,9 +184,7 @@ import Testing
     }
 
     @Test func statisticsCallbackDeliversParsableJSON() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("stats")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("stats", partitions: 1)
         let stats = Collector<String>()
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster, ["statistics.interval.ms": "100"]),

@@ -56,9 +56,7 @@ import Testing
     }
 
     @Test func realProducerStatisticsFeedTheMetrics() async throws {
-        let cluster = try RDKafkaMockCluster(brokers: 1)
-        let topic = KafkaTestSupport.uniqueTopic("stats")
-        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("stats", partitions: 1)
         let registry = PrometheusCollectorRegistry()
         let metrics = KafkaStatisticsMetrics(registry: registry, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         var properties = KafkaTestSupport.producerProperties(cluster)

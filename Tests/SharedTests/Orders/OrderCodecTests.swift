@@ -123,11 +123,11 @@ import Testing
         #expect(decodeError("[1,2]") == .wrongType(field: "(order)", expected: "object", actual: "array"))
 
         let noCustomer = Self.example.replacingOccurrences(of: #""customer_id":"CUST-00017","#, with: "")
-        #expect(decodeError(noCustomer) == .missingField("customer_id"))
+        #expect(decodeError(noCustomer) == .missingFields(["customer_id"]))
         let nullStatus = Self.example.replacingOccurrences(of: #""pending""#, with: "null")
-        #expect(decodeError(nullStatus) == .missingField("status"))
+        #expect(decodeError(nullStatus) == .missingFields(["status"]))
         let noQuantity = Self.example.replacingOccurrences(of: #""quantity":2,"#, with: "")
-        #expect(decodeError(noQuantity) == .missingField("items[0].quantity"))
+        #expect(decodeError(noQuantity) == .missingFields(["items[0].quantity"]))
 
         let stringTotal = Self.example.replacingOccurrences(of: "25.00", with: #""25.00""#)
         #expect(decodeError(stringTotal) == .wrongType(field: "total_amount", expected: "number", actual: "string"))
@@ -143,11 +143,24 @@ import Testing
         #expect(decodeError(boolQuantity)?.problems.first?.field == "items[0].quantity")
     }
 
+    /// Every missing field is reported at once, the order's and every line's, in document order.
+    @Test func reportsEveryMissingField() {
+        let several = #"{"schema_version":1,"order_id":"ORD-20261123-00042","items":[{"item_id":"ITEM-03","quantity":2},{"name":"x","unit_price":1}],"created_at":"2026-11-23T09:30:00.123Z"}"#
+        let error = decodeError(several)
+        #expect(error == .missingFields([
+            "customer_id", "total_amount", "status", "items[0].name", "items[0].unit_price", "items[1].item_id",
+            "items[1].quantity",
+        ]))
+        #expect(error?.code == .missingField)
+        #expect(error?.problems.count == 7)
+        #expect(error?.description.contains("required field items[1].quantity is missing") == true)
+    }
+
     @Test func missingBeatsWrongTypeBeatsValidation() {
         // customer_id wrong type AND total missing: missing is reported.
         let both = Self.example.replacingOccurrences(of: #""CUST-00017""#, with: "17")
             .replacingOccurrences(of: #""total_amount":25.00,"#, with: "")
-        #expect(decodeError(both) == .missingField("total_amount"))
+        #expect(decodeError(both) == .missingFields(["total_amount"]))
         // wrong type AND an invalid status: wrong type is reported.
         let typed = Self.example.replacingOccurrences(of: #""CUST-00017""#, with: "17")
             .replacingOccurrences(of: #""pending""#, with: #""lost""#)
@@ -164,7 +177,7 @@ import Testing
 
     @Test func eventDecodingRequiresTheEnvelopeSubmissionDoesNot() throws {
         let minimal = #"{"customer_id":"CUST-00003","items":[{"item_id":"ITEM-01","name":"A","quantity":3,"unit_price":2}],"total_amount":6}"#
-        #expect(decodeError(minimal) == .missingField("schema_version"))
+        #expect(decodeError(minimal) == .missingFields(["schema_version", "order_id", "status", "created_at"]))
         let draft = try OrderCodec.decodeDraft(Array(minimal.utf8), presence: .submission)
         #expect(draft.orderID == nil && draft.status == nil && draft.createdAt == nil && draft.schemaVersion == nil)
         #expect(draft.totalAmount.scaled(decimals: 2) == 600)

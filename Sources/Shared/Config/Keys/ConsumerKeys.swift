@@ -34,10 +34,14 @@ public enum ConsumerKeys {
     public static let joinGraceMs = ConfigKey.integer(
         "consumer.join_grace_ms", scope: .consumer, default: 30_000, range: 0...3_600_000,
         summary: "A group join in progress shorter than this still counts as ready.")
+    public static let stallAfterMs = ConfigKey.integer(
+        "consumer.stall_after_ms", scope: .consumer, default: 60_000, range: 1000...3_600_000,
+        summary: "A partition with lag whose position has not moved this long counts as stalled.")
 
     /// In `--help` and docs order.
     public static let all: [AnyConfigKey] = [
         .init(groupID), .init(dlqTopic), .init(sessionTimeoutMs), .init(postgresURL), .init(postgresSSLMode), .init(batchSize),
         .init(batchMaxWaitMs), .init(writeConnections), .init(breakerFailures), .init(breakerResetMs), .init(joinGraceMs),
+        .init(stallAfterMs),
     ]
 }

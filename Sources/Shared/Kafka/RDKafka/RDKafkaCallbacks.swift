@@ -1,4 +1,6 @@
 import CRdKafka
+import SharedLogging
+import Logging
 
 /// The Swift side of librdkafka's C callbacks. One instance per client, passed to C as the
 /// `rd_kafka_conf_set_opaque` pointer (retained by `RDKafkaClient` until after `rd_kafka_destroy`).
@@ -9,17 +11,30 @@ final class RDKafkaCallbacks: Sendable {
     /// Called after an assign is applied, and before a revoke/lost is applied (the app may
     /// commit what it holds). Runs on the thread that polls.
     let onRebalance: (@Sendable (RebalanceEvent.Kind, [TopicPartition]) -> Void)?
+    /// Every line librdkafka logs, instead of its own `%N|time|FAC|name| text` on stderr.
+    /// Runs on whichever librdkafka thread logs (`log.queue` stays false, so lines logged
+    /// while the handle is created or destroyed are not lost): it must be thread-safe and
+    /// must not call into librdkafka.
+    let onLog: (@Sendable (KafkaLogRecord) -> Void)?
 
     init(
         onDelivery: (@Sendable (DeliveryReport) -> Void)? = nil,
         onStatistics: (@Sendable (String) -> Void)? = nil,
         onError: (@Sendable (KafkaError) -> Void)? = nil,
-        onRebalance: (@Sendable (RebalanceEvent.Kind, [TopicPartition]) -> Void)? = nil
+        onRebalance: (@Sendable (RebalanceEvent.Kind, [TopicPartition]) -> Void)? = nil,
+        onLog: (@Sendable (KafkaLogRecord) -> Void)? = nil
     ) {
         self.onDelivery = onDelivery
         self.onStatistics = onStatistics
         self.onError = onError
         self.onRebalance = onRebalance
+        self.onLog = onLog
+    }
+
+    /// Where a line goes that librdkafka logs without a client (`rd_kafka_dbg0` on a bare conf,
+    /// only with `debug=conf` or `all`): the process-wide logger.
+    static func logOrphan(_ record: KafkaLogRecord) {
+        record.log(to: Logger(label: "librdkafka"))
     }
 
     static func from(_ opaque: UnsafeMutableRawPointer?) -> RDKafkaCallbacks? {
@@ -41,6 +56,20 @@ final class RDKafkaCallbacks: Sendable {
                 let bytes = UnsafeRawBufferPointer(start: json, count: length)
                 box.onStatistics?(String(decoding: bytes, as: UTF8.self))
                 return 0  // librdkafka frees json
+            }
+        }
+        if onLog != nil {
+            rd_kafka_conf_set_log_cb(conf) { rk, level, facility, text in
+                let record = KafkaLogRecord(
+                    level: SyslogLevel(clamping: level), facility: facility.map { String(cString: $0) } ?? "",
+                    client: rk.map { String(cString: rd_kafka_name($0)) } ?? "",
+                    text: text.map { String(cString: $0) } ?? "")
+                // The conf's opaque is the client's callback box, set before rd_kafka_new.
+                if let rk, let box = RDKafkaCallbacks.from(rd_kafka_opaque(rk)), let onLog = box.onLog {
+                    onLog(record)
+                } else {
+                    RDKafkaCallbacks.logOrphan(record)
+                }
             }
         }
         rd_kafka_conf_set_error_cb(conf) { rk, err, reason, opaque in

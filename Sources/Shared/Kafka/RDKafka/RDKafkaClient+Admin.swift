@@ -3,8 +3,12 @@ import CRdKafka
 extension RDKafkaClient {
     /// Fetches cluster metadata (all topics when `topic` is nil). Blocking: dedicated thread only.
     /// Wraps `rd_kafka_metadata`.
+    /// A background query: refused once closing.
     func metadataBlocking(topic: String?, timeout: Duration) throws(KafkaError) -> KafkaMetadata {
-        try ensureOpen("metadata")
+        try query("metadata") { () throws(KafkaError) in try requestMetadata(topic: topic, timeout: timeout) }
+    }
+
+    private func requestMetadata(topic: String?, timeout: Duration) throws(KafkaError) -> KafkaMetadata {
         let topicHandle = topic.flatMap { rd_kafka_topic_new(handle, $0, nil) }
         defer { if let topicHandle { rd_kafka_topic_destroy(topicHandle) } }
         var result: UnsafePointer<rd_kafka_metadata>?
@@ -38,10 +42,18 @@ extension RDKafkaClient {
 
     /// Creates a topic through the Admin API; TOPIC_ALREADY_EXISTS counts as success.
     /// Blocking: dedicated thread only. Wraps `rd_kafka_CreateTopics` on a private queue.
+    /// A background query: refused once closing.
     func createTopicBlocking(
         name: String, partitions: Int32, replicationFactor: Int32, timeout: Duration
     ) throws(KafkaError) {
-        try ensureOpen("create topic \(name)")
+        try query("create topic \(name)") { () throws(KafkaError) in
+            try requestTopicCreation(name: name, partitions: partitions, replicationFactor: replicationFactor, timeout: timeout)
+        }
+    }
+
+    private func requestTopicCreation(
+        name: String, partitions: Int32, replicationFactor: Int32, timeout: Duration
+    ) throws(KafkaError) {
         let context = "create topic \(name) (partitions \(partitions), replication \(replicationFactor))"
         var errorBuffer = [CChar](repeating: 0, count: 512)
         guard let newTopic = rd_kafka_NewTopic_new(name, partitions, replicationFactor, &errorBuffer, errorBuffer.count)

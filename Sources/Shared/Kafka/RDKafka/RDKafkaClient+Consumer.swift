@@ -25,7 +25,8 @@ extension RDKafkaClient {
             return .failure(
                 .from(code: KafkaErrorCode(message.err), message: text, context: "consume \(topic)[\(message.partition)]"))
         }
-        let value = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? []
+        // A NULL payload is a null value (tombstone); a non-NULL one of length 0 is empty.
+        let value = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) }
         let key = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
         var headers: [(String, [UInt8])] = []
         var headerList: OpaquePointer?
@@ -48,17 +49,42 @@ extension RDKafkaClient {
                 headers: headers, timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp))
     }
 
-    /// Synchronous commit; blocking, dedicated thread only. Wraps `rd_kafka_commit(async=0)`.
-    func commitBlocking(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+    /// Commits `offsets` and waits up to `timeout` for the group coordinator's answer; blocking,
+    /// dedicated thread only. `rd_kafka_commit` would wait without a bound (while no coordinator
+    /// is reachable, for as long as Kafka is down), so the commit goes to a private queue that
+    /// is polled with the timeout; an answer arriving later is dropped with the queue (the
+    /// commit may still have been applied: the caller treats it as not committed).
+    /// Wraps `rd_kafka_commit_queue`, `rd_kafka_queue_poll`, `rd_kafka_event_error`,
+    /// `rd_kafka_event_topic_partition_list`.
+    func commitBlocking(_ offsets: [TopicPartitionOffset], timeout: Duration) throws(KafkaError) {
         try ensureOpen("commit")
         guard !offsets.isEmpty else { return }
-        let list = RDKafkaTopicPartitionList(offsets)
-        let err = rd_kafka_commit(handle, list.pointer, 0)
         let context = "commit \(offsets.map(\.description).joined(separator: ","))"
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw .from(code: KafkaErrorCode(err), context: context)
+        let list = RDKafkaTopicPartitionList(offsets)
+        guard let queue = rd_kafka_queue_new(handle) else {
+            throw .from(code: .fail, message: "rd_kafka_queue_new failed", context: context)
         }
-        if let error = list.firstError(context: "commit") { throw error }
+        defer { rd_kafka_queue_destroy(queue) }
+        let err = rd_kafka_commit_queue(handle, list.pointer, queue, nil, nil)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .from(code: KafkaErrorCode(err), context: context) }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero, let event = rd_kafka_queue_poll(queue, Self.milliseconds(remaining)) else {
+                throw .from(code: .timedOut, message: "no answer from the group coordinator within \(timeout)", context: context)
+            }
+            defer { rd_kafka_event_destroy(event) }
+            guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_OFFSET_COMMIT else { continue }
+            let eventError = rd_kafka_event_error(event)
+            if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
+                let message = rd_kafka_event_error_string(event).map { String(cString: $0) }
+                throw .from(code: KafkaErrorCode(eventError), message: message, context: context)
+            }
+            if let error = RDKafkaTopicPartitionList.firstError(rd_kafka_event_topic_partition_list(event), context: "commit") {
+                throw error
+            }
+            return
+        }
     }
 
     /// Wraps `rd_kafka_pause_partitions`.
@@ -121,27 +147,48 @@ extension RDKafkaClient {
         return (low, high)
     }
 
-    /// Low/high watermarks asked from the partition leader; blocking.
-    /// Wraps `rd_kafka_query_watermark_offsets`.
-    func queryWatermarksBlocking(_ partition: TopicPartition, timeout: Duration) throws(KafkaError) -> (low: Int64, high: Int64) {
-        try ensureOpen("query watermarks")
-        var low: Int64 = -1
-        var high: Int64 = -1
-        let err = rd_kafka_query_watermark_offsets(
-            handle, partition.topic, partition.partition, &low, &high, Self.milliseconds(timeout))
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw .from(code: KafkaErrorCode(err), context: "query watermarks \(partition)")
+    /// What `rd_kafka_offsets_for_times` looks up when given these special timestamps.
+    enum OffsetBound: Int64 {
+        /// The log start offset (low watermark): `RD_KAFKA_OFFSET_BEGINNING`.
+        case earliest = -2
+        /// The log end offset (high watermark): `RD_KAFKA_OFFSET_END`.
+        case latest = -1
+    }
+
+    /// The earliest or latest offset of each partition, asked from the partition leaders;
+    /// blocking, at most `timeout` (a background query: refused once closing).
+    ///
+    /// Not `rd_kafka_query_watermark_offsets`: in librdkafka 2.0.2 its wait has no deadline once
+    /// the requests are sent, and its response handler retries for as long as the brokers'
+    /// reconnect attempts change their state, i.e. forever while Kafka is down (a stop of the
+    /// consumer hung on it). `rd_kafka_offsets_for_times` sends the same ListOffsets request,
+    /// one per leader for all partitions, and gives up at its deadline.
+    /// Wraps `rd_kafka_offsets_for_times`.
+    func listOffsetsBlocking(
+        _ partitions: [TopicPartition], _ bound: OffsetBound, timeout: Duration
+    ) throws(KafkaError) -> [TopicPartitionOffset] {
+        guard !partitions.isEmpty else { return [] }
+        return try query("list offsets") { () throws(KafkaError) in
+            let list = RDKafkaTopicPartitionList(
+                partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: bound.rawValue) })
+            let err = rd_kafka_offsets_for_times(handle, list.pointer, Self.milliseconds(timeout))
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw .from(code: KafkaErrorCode(err), context: "list \(bound) offsets of \(partitions.count) partition(s)")
+            }
+            if let error = list.firstError(context: "list \(bound) offsets") { throw error }
+            return list.offsets
         }
-        return (low, high)
     }
 
     /// Committed offsets from the group coordinator; blocking. Wraps `rd_kafka_committed`.
+    /// A background query: refused once closing.
     func committedBlocking(_ partitions: [TopicPartition], timeout: Duration) throws(KafkaError) -> [TopicPartitionOffset] {
-        try ensureOpen("committed")
-        let list = RDKafkaTopicPartitionList(partitions)
-        let err = rd_kafka_committed(handle, list.pointer, Self.milliseconds(timeout))
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .from(code: KafkaErrorCode(err), context: "committed") }
-        return list.offsets
+        try query("committed") { () throws(KafkaError) in
+            let list = RDKafkaTopicPartitionList(partitions)
+            let err = rd_kafka_committed(handle, list.pointer, Self.milliseconds(timeout))
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .from(code: KafkaErrorCode(err), context: "committed") }
+            return list.offsets
+        }
     }
 
     /// Leaves the group (serving the final revoke on this thread). Wraps `rd_kafka_consumer_close`.

@@ -1,10 +1,11 @@
 import CRdKafka
 
 extension RDKafkaClient {
-    /// Enqueues one message without blocking. Wraps `rd_kafka_produceva`
-    /// (`rd_kafka_producev` is variadic and cannot be called from Swift).
+    /// Enqueues one message without blocking; a nil `value` is a null value (NULL payload), an
+    /// empty one an empty value. Wraps `rd_kafka_produceva` (`rd_kafka_producev` is variadic and
+    /// cannot be called from Swift).
     func produce(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])], id: UInt64
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8])], id: UInt64
     ) throws(KafkaError) {
         // One arena holds the topic, key, header names and values for the duration of the call;
         // RD_KAFKA_MSG_F_COPY makes librdkafka copy key and value, headers are copied on add.
@@ -53,10 +54,11 @@ extension RDKafkaClient {
         field.u.ptr = Self.opaque(forMessageID: id)
         fields.append(field)
 
-        let error: OpaquePointer? = value.withUnsafeBytes { valueBytes in
+        // An empty value still needs a non-NULL pointer: the arena (size ≥ 1) serves.
+        let error: OpaquePointer? = (value ?? []).withUnsafeBytes { valueBytes in
             field = rd_kafka_vu_t()
             field.vtype = RD_KAFKA_VTYPE_VALUE
-            field.u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBytes.baseAddress)
+            field.u.mem.ptr = value.map { _ in UnsafeMutableRawPointer(mutating: valueBytes.baseAddress ?? UnsafeRawPointer(arena.baseAddress!)) }
             field.u.mem.size = valueBytes.count
             fields.append(field)
             return fields.withUnsafeBufferPointer { rd_kafka_produceva(handle, $0.baseAddress, $0.count) }

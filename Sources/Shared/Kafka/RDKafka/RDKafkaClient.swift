@@ -1,5 +1,6 @@
 import SharedCore
 import CRdKafka
+import SharedLogging
 import Synchronization
 
 /// Owns one librdkafka handle (`rd_kafka_t`) and its callback box.
@@ -17,17 +18,25 @@ final class RDKafkaClient: @unchecked Sendable {
 
     let kind: Kind
     let handle: OpaquePointer
+    /// Background queries enter it; closing refuses new ones and waits for those in flight.
+    let gate = KafkaCallGate()
     private let callbacks: Unmanaged<RDKafkaCallbacks>
     private let closed = Mutex(false)
 
     /// Builds a conf from `properties`, installs `callbacks` and creates the handle.
+    /// With `logLevel` (and no `log_level` in `properties`), librdkafka formats only lines at
+    /// that syslog level or more severe: the rest would be filtered out by our logger anyway.
     /// Wraps `rd_kafka_conf_new`, `rd_kafka_conf_set`, `rd_kafka_conf_set_opaque`, `rd_kafka_new`.
-    init(kind: Kind, properties: [String: String], callbacks: RDKafkaCallbacks) throws(KafkaError) {
+    init(
+        kind: Kind, properties: [String: String], callbacks: RDKafkaCallbacks, logLevel: SyslogLevel? = nil
+    ) throws(KafkaError) {
         self.kind = kind
         guard let conf = rd_kafka_conf_new() else {
             throw .invalidArgument(context: "rd_kafka_conf_new", reason: "out of memory")
         }
         var errorBuffer = [CChar](repeating: 0, count: 512)
+        var properties = properties
+        if let logLevel, properties["log_level"] == nil { properties["log_level"] = String(logLevel.rawValue) }
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
             let result = rd_kafka_conf_set(conf, key, value, &errorBuffer, errorBuffer.count)
             if result != RD_KAFKA_CONF_OK {
@@ -69,6 +78,13 @@ final class RDKafkaClient: @unchecked Sendable {
 
     func ensureOpen(_ context: String) throws(KafkaError) {
         if isClosed { throw .closed(context: context) }
+    }
+
+    /// Runs a background query as a call in flight (``KafkaCallGate``): throws `.closed` once
+    /// the client is closing or closed.
+    func query<T>(_ context: String, _ body: () throws(KafkaError) -> T) throws(KafkaError) -> T {
+        try ensureOpen(context)
+        return try gate.run(context, body)
     }
 
     /// Serves queued callbacks for up to `timeoutMs`. Wraps `rd_kafka_poll`.

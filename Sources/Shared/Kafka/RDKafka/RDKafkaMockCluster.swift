@@ -81,8 +81,9 @@ public final class RDKafkaMockCluster: @unchecked Sendable {
         }
     }
 
+    /// Drops the errors pushed for `apiKey` that no request has used yet.
     /// Wraps `rd_kafka_mock_clear_request_errors`.
-    func clearRequestErrors(apiKey: Int16) {
+    public func clearRequestErrors(apiKey: Int16) {
         rd_kafka_mock_clear_request_errors(cluster, apiKey)
     }
 

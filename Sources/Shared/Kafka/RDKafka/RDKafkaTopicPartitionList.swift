@@ -28,9 +28,16 @@ final class RDKafkaTopicPartitionList {
 
     /// The first per-partition error, if any (commit results carry errors per partition).
     func firstError(context: String) -> KafkaError? {
-        let list = pointer.pointee
+        Self.firstError(pointer, context: context)
+    }
+
+    /// The first per-partition error of a borrowed list, if any.
+    static func firstError(
+        _ pointer: UnsafePointer<rd_kafka_topic_partition_list_t>?, context: String
+    ) -> KafkaError? {
+        guard let list = pointer?.pointee, list.cnt > 0, let elems = list.elems else { return nil }
         for index in 0..<Int(list.cnt) {
-            let element = list.elems[index]
+            let element = elems[index]
             if element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 let topic = String(cString: element.topic)
                 return .from(code: KafkaErrorCode(element.err), context: "\(context) \(topic)[\(element.partition)]")
