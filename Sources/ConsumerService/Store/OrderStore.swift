@@ -13,6 +13,8 @@ import Synchronization
 ///   order already in the table makes the COPY fail as a whole (`23505`, nothing written), and the
 ///   batch is written again with `.copyMerge`; batches keep going through the merge until one has
 ///   no duplicate (a replay after a restart or a rebalance is usually longer than one batch).
+///   Small batches (`singleStatementRows`, what a trickle of orders makes) go as one
+///   `INSERT … ON CONFLICT DO NOTHING` statement instead: one round trip instead of two.
 /// - `.copyMerge`: COPY into a session temp table, then one `INSERT … SELECT … ON CONFLICT
 ///   (order_id) DO NOTHING`, in one transaction.
 /// - `.multiRowInsert`: parameterized multi-row `INSERT … VALUES … ON CONFLICT DO NOTHING`
@@ -43,6 +45,10 @@ final class OrderStore: Sendable {
     ]
     static let table = "orders"
     static let stagingTable = "kafkatrace_orders_staging"
+    /// `.optimisticCopy`: batches up to this many orders go as one `INSERT … ON CONFLICT DO
+    /// NOTHING` statement, one round trip where COPY takes two (the latency of a trickle of
+    /// orders); larger ones take the COPY.
+    static let singleStatementRows = 64
     /// SQLSTATE unique_violation: the optimistic COPY met an order already in the table.
     static let uniqueViolation = "23505"
 
@@ -76,6 +82,12 @@ final class OrderStore: Sendable {
         guard !records.isEmpty else { return Outcome(inserted: 0, duplicates: 0) }
         switch method {
         case .optimisticCopy:
+            if records.count <= Self.singleStatementRows {
+                // One statement, one round trip, duplicates skipped in place.
+                let (sql, params) = Self.insertStatement(records[...])
+                let inserted = try await client.execute(sql, params)
+                return Outcome(inserted: inserted, duplicates: records.count - inserted)
+            }
             let rows = rows ?? Self.encode(records)
             if !isReplaying.withLock({ $0 }) {
                 do throws(PostgresError) {
@@ -138,26 +150,31 @@ final class OrderStore: Sendable {
     private static func multiRowInsert(
         _ records: [OrderRecord], chunkSize: Int, _ tx: PostgresTransaction
     ) throws(PostgresError) -> Int {
-        let list = columns.joined(separator: ", ")
         var inserted = 0
         var start = 0
         while start < records.count {
             let chunk = records[start..<min(start + chunkSize, records.count)]
-            var sql = "INSERT INTO orders (\(list)) VALUES "
-            var params: [String?] = []
-            params.reserveCapacity(chunk.count * columns.count)
-            for (row, record) in chunk.enumerated() {
-                let base = row * columns.count
-                if row > 0 { sql += "," }
-                sql += "($\(base + 1),$\(base + 2),$\(base + 3)::jsonb,$\(base + 4)::numeric,$\(base + 5),"
-                    + "$\(base + 6)::timestamptz,$\(base + 7),$\(base + 8)::int,$\(base + 9)::bigint)"
-                params += record.columnValues
-            }
-            sql += " ON CONFLICT (order_id) DO NOTHING"
+            let (sql, params) = insertStatement(chunk)
             inserted += try tx.execute(sql, params)
             start += chunk.count
         }
         return inserted
+    }
+
+    /// `INSERT INTO orders (…) VALUES ($1…$9), (…) … ON CONFLICT (order_id) DO NOTHING` for `records`.
+    private static func insertStatement(_ records: ArraySlice<OrderRecord>) -> (sql: String, params: [String?]) {
+        var sql = "INSERT INTO orders (\(columns.joined(separator: ", "))) VALUES "
+        var params: [String?] = []
+        params.reserveCapacity(records.count * columns.count)
+        for (row, record) in records.enumerated() {
+            let base = row * columns.count
+            if row > 0 { sql += "," }
+            sql += "($\(base + 1),$\(base + 2),$\(base + 3)::jsonb,$\(base + 4)::numeric,$\(base + 5),"
+                + "$\(base + 6)::timestamptz,$\(base + 7),$\(base + 8)::int,$\(base + 9)::bigint)"
+            params += record.columnValues
+        }
+        sql += " ON CONFLICT (order_id) DO NOTHING"
+        return (sql, params)
     }
 }
 
