@@ -4,8 +4,8 @@ import SharedPostgres
 /// A decoded batch, kept per partition: each partition's valid orders (and their COPY rows,
 /// encoded at decode time), its dead letters and its commit position (highest offset + 1).
 /// Kept per partition so a revoke drops a partition without re-encoding anything, and so the
-/// batch splits over several write connections by partition (`split(into:)`), which keeps
-/// each partition's orders in one transaction, in order.
+/// batch splits over the write lanes by partition (`split(by:)`), each partition always on its
+/// lane, so its orders are written in order.
 struct OrderBatch {
     /// One partition's share.
     struct Slice {
@@ -64,7 +64,7 @@ struct OrderBatch {
 
     /// Appends a batch polled later (its offsets are higher on every partition they share).
     mutating func append(_ later: OrderBatch) {
-        polledAt = min(polledAt, later.polledAt)
+        polledAt = isEmpty ? later.polledAt : min(polledAt, later.polledAt)
         for (partition, slice) in later.slices {
             slices[partition, default: Slice()].append(slice)
         }
@@ -75,21 +75,13 @@ struct OrderBatch {
         for partition in partitions { slices[partition] = nil }
     }
 
-    /// At most `count` batches with disjoint partitions, balanced by message count (largest
-    /// partition first onto the lightest batch); empty ones are left out.
-    func split(into count: Int) -> [OrderBatch] {
-        guard count > 1, slices.count > 1 else { return isEmpty ? [] : [self] }
-        var empty = OrderBatch()
-        empty.polledAt = polledAt
-        var parts = [OrderBatch](repeating: empty, count: min(count, slices.count))
-        var loads = [Int](repeating: 0, count: parts.count)
-        let largestFirst = slices.sorted {
-            ($0.value.messageCount, $1.key.topic, $1.key.partition) > ($1.value.messageCount, $0.key.topic, $0.key.partition)
-        }
-        for (partition, slice) in largestFirst {
-            let lightest = loads.indices.min { loads[$0] < loads[$1] } ?? 0
-            parts[lightest].slices[partition] = slice
-            loads[lightest] += slice.messageCount
+    /// The batch split by `lane` (every partition of the batch must have one): each part
+    /// holds the partitions of one lane.
+    func split(by lane: [TopicPartition: Int]) -> [Int: OrderBatch] {
+        var parts: [Int: OrderBatch] = [:]
+        for (partition, slice) in slices {
+            let index = lane[partition] ?? 0
+            parts[index, default: { var part = OrderBatch(); part.polledAt = polledAt; return part }()].slices[partition] = slice
         }
         return parts
     }

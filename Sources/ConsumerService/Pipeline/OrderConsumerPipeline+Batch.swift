@@ -7,32 +7,20 @@ import SharedPostgres
 import Synchronization
 
 extension OrderConsumerPipeline {
-    /// Writes one decoded batch: split by partition over the write connections (`stores`),
-    /// each part written concurrently by `write(_:with:)`; returns when every part is done
-    /// (written and handed to the committer) or given up. The next batch starts only then, so
-    /// a partition's orders are always written in order.
-    func process(_ decoded: OrderBatch) async {
-        var batch = decoded
+    /// Writes one batch of lane `lane` (partitions no longer ours, or being revoked, dropped
+    /// first); returns when it is written and handed to the committer, or given up.
+    func process(_ queued: OrderBatch, lane: Int) async {
+        var batch = queued
         let stale: Set<TopicPartition> = state.withLock { s in
-            s.isBatchInHand = true
-            s.revokedDuringBatch = []
-            return Self.stalePartitions(of: batch, in: s)
+            let stale = Self.stalePartitions(of: batch, in: s).union(batch.partitions.intersection(s.revoking))
+            s.writing[lane] = batch.partitions.subtracting(stale)
+            return stale
         }
-        defer { endBatch() }
+        defer { endWrite(lane: lane) }
         batch.drop(stale)
         guard !batch.isEmpty else { return }
         metrics.batchSize.record(Double(batch.messageCount))
-        let parts = batch.split(into: stores.count)
-        if parts.count == 1 {
-            await write(parts[0], with: stores[0])
-            return
-        }
-        await withTaskGroup(of: Void.self) { group in
-            for (index, part) in parts.enumerated() {
-                let store = stores[index]
-                group.addTask { await self.write(part, with: store) }
-            }
-        }
+        await write(batch, with: stores[lane])
     }
 
     /// Partitions of `batch` that are no longer ours as it was polled: revoked since (the next
@@ -45,24 +33,18 @@ extension OrderConsumerPipeline {
         }
     }
 
-    /// Drops `batch`'s stale partitions (before fresh messages are appended to it).
-    func dropStale(_ batch: inout OrderBatch) {
-        let stale = state.withLock { s in Self.stalePartitions(of: batch, in: s) }
-        batch.drop(stale)
-    }
-
-    /// Dead-letters and writes one part of a batch on one connection, then hands its offsets
-    /// to the committer; retries until done, the partitions are revoked, or the shutdown budget
-    /// for the batch in hand runs out.
+    /// Dead-letters and writes one batch on one connection, then hands its offsets to the
+    /// committer; retries until done, its partitions are revoked, or the shutdown budget for the
+    /// batch in hand runs out.
     private func write(_ part: OrderBatch, with store: OrderStore) async {
         var batch = part
         var dlqDone = false
         var dbDone = false
         var attempt = 0
         while true {
-            let revoked = state.withLock { $0.revokedDuringBatch }
-            if !revoked.isEmpty {
-                batch.drop(revoked)
+            let gone = state.withLock { s in Self.stalePartitions(of: batch, in: s) }
+            if !gone.isEmpty {
+                batch.drop(gone)
                 if batch.isEmpty { return }
             }
             if let reason = giveUpReason() {
@@ -77,7 +59,7 @@ extension OrderConsumerPipeline {
                     dlqDone = true
                 } catch {
                     logger.error("dead-letter delivery failed", metadata: ["error": "\(error)", "attempt": "\(attempt + 1)"])
-                    await pause(configuration.backoff.delay(attempt: attempt))
+                    await pause(configuration.backoff.delay(attempt: attempt), writing: batch)
                     attempt += 1
                     continue
                 }
@@ -87,7 +69,7 @@ extension OrderConsumerPipeline {
                 let (isPermitted, transition) = breaker.permit()
                 if let transition { breakerChanged(transition, error: nil) }
                 guard isPermitted else {
-                    await waitWhileOpen()
+                    await waitWhileOpen(writing: batch)
                     continue
                 }
                 let started = ContinuousClock.now
@@ -108,7 +90,7 @@ extension OrderConsumerPipeline {
                             "orders": "\(records.count)",
                         ])
                     if let transition { breakerChanged(transition, error: error) }
-                    if !breaker.state.isOpen { await pause(configuration.backoff.delay(attempt: attempt)) }
+                    if !breaker.state.isOpen { await pause(configuration.backoff.delay(attempt: attempt), writing: batch) }
                     attempt += 1
                     continue
                 }
@@ -116,7 +98,8 @@ extension OrderConsumerPipeline {
             dbDone = true
             // In PostgreSQL and on the DLQ: only now may the offsets go (in the background).
             let positions = state.withLock { s in
-                batch.commits.filter { s.assigned.contains($0.key) && !s.revokedDuringBatch.contains($0.key) }
+                let gone = Self.stalePartitions(of: batch, in: s)
+                return batch.commits.filter { !gone.contains($0.key) }
             }
             committer.submit(positions)
             return
@@ -214,28 +197,30 @@ extension OrderConsumerPipeline {
         return ContinuousClock.now - stoppedAt >= budget ? "shutdown budget of \(budget) spent" : nil
     }
 
-    /// Sleeps `duration` in slices, returning early on revoke, cancellation or a spent shutdown budget.
-    func pause(_ duration: Duration) async {
+    /// Sleeps `duration` in slices, returning early when a partition of `batch` is no longer
+    /// ours, on cancellation or a spent shutdown budget.
+    func pause(_ duration: Duration, writing batch: OrderBatch) async {
         let deadline = ContinuousClock.now + duration
         while ContinuousClock.now < deadline {
-            if giveUpReason() != nil || state.withLock({ !$0.revokedDuringBatch.isEmpty }) { return }
+            if giveUpReason() != nil || state.withLock({ !Self.stalePartitions(of: batch, in: $0).isEmpty }) { return }
             state.withLock { $0.lastLoopAt = .now }
             try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
         }
     }
 
     /// Waits until the open circuit may try again (half open).
-    private func waitWhileOpen() async {
+    private func waitWhileOpen(writing batch: OrderBatch) async {
         if case .open(let until) = breaker.state {
-            await pause(max(.milliseconds(1), until - ContinuousClock.now))
+            await pause(max(.milliseconds(1), until - ContinuousClock.now), writing: batch)
         }
     }
 
-    private func endBatch() {
+    /// Lane `lane` finished its write: wake a revoke waiting for it.
+    private func endWrite(lane: Int) {
         let waiters = state.withLock { s in
-            s.isBatchInHand = false
-            defer { s.revokeWaiters = [] }
-            return s.revokeWaiters
+            s.writing[lane] = nil
+            defer { s.writeEndWaiters = [] }
+            return s.writeEndWaiters
         }
         for waiter in waiters { waiter.signal() }
     }

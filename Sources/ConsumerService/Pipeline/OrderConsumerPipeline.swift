@@ -8,27 +8,30 @@ import SharedLifecycle
 import SharedPostgres
 import Synchronization
 
-/// The consumer's main loop, as a ServiceLifecycle `Service`, in two overlapping stages:
+/// The consumer's main loop, as a ServiceLifecycle `Service`, in overlapping stages:
 ///
-/// 1. take what has arrived (`poll(max: batchSize, timeout: batchMaxWait)`: at least one
-///    message, never waiting to fill a batch, so batches grow only under load), decode and
-///    validate each message (invalid ones become dead letters) and encode the valid ones as
-///    COPY rows — while the previous batch is still being written;
-/// 2. once the previous batch is done, top the batch up with whatever arrived meanwhile, then
-///    write it: dead letters to the DLQ (acknowledged), orders into PostgreSQL (`OrderStore`,
-///    all or nothing); only after both, hand its positions (per partition: highest offset + 1)
-///    to the `OffsetCommitter`, which commits them in the background while the next batch is
-///    written. Nothing is committed that is not in the database (or on the DLQ).
+/// 1. the poll loop takes what has arrived (`poll(max: batchSize, timeout: batchMaxWait)`: at
+///    least one message, never waiting to fill a batch, so batches grow only under load),
+///    decodes and validates each message (invalid ones become dead letters), encodes the valid
+///    ones as COPY rows, and queues each partition's share on that partition's write lane
+///    (`WriteLane`; a partition keeps its lane while it is assigned);
+/// 2. each lane (one per PostgreSQL connection, `consumer.write_connections`) takes everything
+///    queued for it as one batch when its previous write is done, and writes it: dead letters to
+///    the DLQ (acknowledged), orders into PostgreSQL (`OrderStore`, all or nothing); only after
+///    both, hands its positions (per partition: highest offset + 1) to the `OffsetCommitter`,
+///    which commits them in the background. Nothing is committed that is not in the database
+///    (or on the DLQ).
 ///
-/// One batch is written at a time, in poll order, so orders of one partition (one key) are
-/// written in order. PostgreSQL failures are retried with `Backoff` behind a `CircuitBreaker`;
-/// while it is open every assigned partition is paused (the consumer keeps polling, so the
-/// group keeps us) and the `postgres` readiness check fails. On revoke the Kafka poll thread
-/// waits (bounded) until the batch being written is done and its offsets are committed. It
-/// joins the group only once the schema is in place (`waitForSchema`). On graceful shutdown:
-/// finish the batch being written, commit, leave the group, close its PostgreSQL connection
-/// (a batch decoded but not yet written is left for the next start: nothing of it is committed).
-/// The dead-letter producer is a service of its own, stopped after this one.
+/// A lane writes one batch at a time, in poll order, so a partition's (a key's) orders are
+/// written in order; a slow write holds back only its own lane. PostgreSQL failures are
+/// retried with `Backoff` behind a `CircuitBreaker`; while it is open every assigned partition
+/// is paused (the consumer keeps polling, so the group keeps us) and the `postgres` readiness
+/// check fails. On revoke the Kafka poll thread waits (bounded) until the writes holding the
+/// revoked partitions are done and their offsets committed. It joins the group only once the
+/// schema is in place (`waitForSchema`). On graceful shutdown: finish the writes in progress,
+/// commit, leave the group, close its PostgreSQL connections (batches queued but not yet
+/// written are left for the next start: nothing of them is committed). The dead-letter
+/// producer is a service of its own, stopped after this one.
 final class OrderConsumerPipeline: Service, Sendable {
     /// Readiness check names.
     static let kafkaCheck = "kafka"
@@ -60,12 +63,16 @@ final class OrderConsumerPipeline: Service, Sendable {
         var assigned: Set<TopicPartition> = []
         /// Since when we have had no partitions (subscribe, or the last revoke of everything).
         var unassignedSince: ContinuousClock.Instant? = .now
-        var isBatchInHand = false
-        /// Partitions revoked (or lost) while the batch in hand was being processed.
-        var revokedDuringBatch: Set<TopicPartition> = []
-        var revokeWaiters: [DispatchSemaphore] = []
+        /// Per write lane, the partitions of the batch it is writing now.
+        var writing: [Int: Set<TopicPartition>] = [:]
+        /// Partitions a revoke is taking away: no new write takes them.
+        var revoking: Set<TopicPartition> = []
+        /// Woken whenever a write ends (the revoke hook waits for its partitions' writes).
+        var writeEndWaiters: [DispatchSemaphore] = []
+        /// Which write lane writes each assigned partition (kept until it is revoked).
+        var laneOf: [TopicPartition: Int] = [:]
         var isPausedForBreaker = false
-        /// The circuit closed: resume (rewind) once the batch in hand is committed.
+        /// The circuit closed: resume (rewind) from what was handed to the pipeline.
         var needsResumeAfterBreaker = false
         var breakerReason = ""
         /// nil until the first health check; then nil = passing, else the failure.
@@ -78,13 +85,17 @@ final class OrderConsumerPipeline: Service, Sendable {
         /// Waiting for the schema (PostgreSQL may be down for long): alive, not ready.
         var isWaitingForSchema = false
         var lastPostgresReadiness: Readiness.CheckState?
+
+        /// A batch is being written.
+        var isBatchInHand: Bool { !writing.isEmpty }
         var lastKafkaReadiness: Readiness.CheckState?
     }
 
     let configuration: Configuration
     let consumer: KafkaConsumer
-    /// One store per write connection; a batch is split over them by partition.
+    /// One store per write connection, each fed by its lane (same index).
     let stores: [OrderStore]
+    let lanes: [WriteLane]
     let deadLetters: DeadLetterPublisher
     let breaker: CircuitBreaker
     let readiness: Readiness
@@ -111,6 +122,7 @@ final class OrderConsumerPipeline: Service, Sendable {
         self.waitForSchema = waitForSchema
         precondition(!stores.isEmpty, "the pipeline needs at least one OrderStore")
         self.stores = stores
+        self.lanes = stores.map { _ in WriteLane() }
         self.deadLetters = deadLetters
         self.breaker = CircuitBreaker(
             failureThreshold: configuration.breakerFailures, resetTimeout: configuration.breakerReset)
@@ -176,7 +188,9 @@ final class OrderConsumerPipeline: Service, Sendable {
         }
         if first {
             readiness.beginShutdown()
-            logger.notice("consumer stopping: finishing the batch in hand")
+            logger.notice("consumer stopping: finishing the batches being written")
+            // Queued batches are dropped (never written, never committed: read again later).
+            for lane in lanes { lane.close() }
         }
     }
 
@@ -200,46 +214,61 @@ final class OrderConsumerPipeline: Service, Sendable {
 
     var isStopRequested: Bool { state.withLock { $0.stopRequestedAt != nil } || Task.isCancelled }
 
-    /// Polls and decodes batch N+1 while batch N is written (a child task); writes one batch at a time.
+    /// Polls and decodes; each batch's partitions go to their write lanes, which write
+    /// concurrently (one task each) while the next batch is polled and decoded.
     private func loop() async {
-        await withTaskGroup(of: Void.self) { writer in
-            var isWriting = false
+        await withTaskGroup(of: Void.self) { writers in
+            for index in lanes.indices {
+                writers.addTask { await self.runLane(index) }
+            }
             while !isStopRequested {
                 state.withLock { $0.lastLoopAt = .now }
                 updateKafkaReadiness()
-                if state.withLock({ $0.needsResumeAfterBreaker }) {
-                    if isWriting { await writer.next() }
-                    isWriting = false
-                    await resumeAfterBreakerIfNeeded()
-                }
+                await resumeAfterBreakerIfNeeded()
                 let messages = await consumer.poll(max: configuration.batchSize, timeout: configuration.batchMaxWait)
                 if messages.isEmpty { continue }
                 // Taken after the poll returned: messages of a later assignment can only be
                 // handed out after it (a revoke purges the buffer first), so a partition
                 // assigned after this instant marks these messages as stale (`process`).
-                var batch = decode(messages, polledAt: .now)
-                if isWriting {
-                    await writer.next()
-                    isWriting = false
-                    // What arrived while the previous batch was written joins this one (after
-                    // dropping what a rebalance meanwhile made stale: the merged batch keeps the
-                    // older poll instant).
-                    dropStale(&batch)
-                    let room = configuration.batchSize - batch.messageCount
-                    if room > 0, !isStopRequested {
-                        let more = await consumer.poll(max: room, timeout: .zero)
-                        if !more.isEmpty { batch.append(decode(more, polledAt: .now)) }
-                    }
+                let batch = decode(messages, polledAt: .now)
+                for (lane, part) in batch.split(by: laneOf(batch.partitions)) {
+                    // Backpressure: at most about a batch queued per lane.
+                    await lanes[lane].waitForRoom(limit: configuration.batchSize)
+                    lanes[lane].append(part)
                 }
-                // Stopping: a batch not yet written is left uncommitted for the next start.
-                if isStopRequested { break }
-                let next = batch
-                writer.addTask { await self.process(next) }
-                isWriting = true
             }
-            await writer.waitForAll()
+            for lane in lanes { lane.close() }
+            await writers.waitForAll()
         }
         await waitForCommits()
+    }
+
+    /// One write lane: writes what its queue holds, one batch after the other, until closed.
+    private func runLane(_ index: Int) async {
+        while let batch = await lanes[index].next(), !isStopRequested {
+            await process(batch, lane: index)
+        }
+    }
+
+    /// The lane of each partition: kept while the partition stays assigned; a new one goes to
+    /// the lane with the fewest partitions.
+    private func laneOf(_ partitions: Set<TopicPartition>) -> [TopicPartition: Int] {
+        state.withLock { s in
+            var load = [Int](repeating: 0, count: lanes.count)
+            for lane in s.laneOf.values { load[lane] += 1 }
+            var result: [TopicPartition: Int] = [:]
+            for partition in partitions.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+                if let lane = s.laneOf[partition] {
+                    result[partition] = lane
+                    continue
+                }
+                let lane = load.indices.min { load[$0] < load[$1] } ?? 0
+                load[lane] += 1
+                s.laneOf[partition] = lane
+                result[partition] = lane
+            }
+            return result
+        }
     }
 
     /// Shutdown: waits (within the shutdown budget for the batch in hand) until the submitted

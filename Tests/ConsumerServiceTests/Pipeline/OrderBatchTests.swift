@@ -32,17 +32,16 @@ import Testing
         #expect(b.rows.bytes == OrderStore.encode(b.records).bytes)
     }
 
-    @Test func splitsByPartitionBalancedAndDisjoint() throws {
+    @Test func splitsByLaneKeepingEachPartitionWhole() throws {
         let b = try batch([0: 6, 1: 1, 2: 3, 3: 2])
-        let parts = b.split(into: 2)
-        #expect(parts.count == 2)
-        #expect(parts.map(\.messageCount).sorted() == [6, 6])  // {0} and {2, 3, 1}
-        #expect(parts[0].partitions.isDisjoint(with: parts[1].partitions))
-        #expect(parts[0].partitions.union(parts[1].partitions) == b.partitions)
-        #expect(parts.map(\.records.count).reduce(0, +) == 12)
-        #expect(b.split(into: 8).count == 4)  // never more parts than partitions
-        #expect(b.split(into: 1).map(\.messageCount) == [12])
-        #expect(OrderBatch().split(into: 2).isEmpty)
+        let parts = b.split(by: [tp(0): 0, tp(1): 1, tp(2): 1, tp(3): 0])
+        #expect(parts.keys.sorted() == [0, 1])
+        #expect(parts[0]?.partitions == [tp(0), tp(3)])
+        #expect(parts[1]?.partitions == [tp(1), tp(2)])
+        #expect(parts[0]?.messageCount == 8 && parts[1]?.messageCount == 4)
+        #expect(parts[1]?.records.filter { $0.partition == 2 }.map(\.offset) == [0, 1, 2])
+        #expect(parts[0]?.polledAt == b.polledAt)
+        #expect(OrderBatch().split(by: [:]).isEmpty)
     }
 
     @Test func partitionsRevokedOrAssignedAgainSinceThePollAreStale() throws {
@@ -59,6 +58,11 @@ import Testing
         b.append(later)
         #expect(b.polledAt == polled)
         #expect(OrderConsumerPipeline.stalePartitions(of: b, in: s).contains(tp(2)))
+        // An empty batch (a lane's queue) takes the instant of what is appended to it.
+        var queue = OrderBatch()
+        queue.polledAt = polled - .seconds(60)
+        queue.append(later)
+        #expect(queue.polledAt == later.polledAt)
     }
 
     @Test func appendKeepsTheHighestPositionAndDropForgetsPartitions() throws {

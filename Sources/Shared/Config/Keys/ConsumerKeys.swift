@@ -24,7 +24,7 @@ public enum ConsumerKeys {
         summary: "How long an idle consumer waits for the next message before checking in (batches never wait to fill).")
     public static let writeConnections = ConfigKey.integer(
         "consumer.write_connections", scope: .consumer, default: 2, range: 1...16,
-        summary: "PostgreSQL connections a batch is written over, split by partition (each partition on one, in order).")
+        summary: "PostgreSQL connections the consumer writes over, in parallel; each partition is written by one, in order.")
     public static let breakerFailures = ConfigKey.integer(
         "consumer.breaker_failures", scope: .consumer, default: 5, range: 1...1_000_000,
         summary: "Consecutive DB failures that open the circuit.")
