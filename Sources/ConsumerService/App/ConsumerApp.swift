@@ -80,12 +80,15 @@ final class ConsumerApp: Sendable {
             configuration: config.common.http.serverConfiguration(shutdownTimeout: Self.httpStopMargin),
             router: router, metrics: HTTPMetrics(registry: registry), logger: logger)
 
+        // Freed memory back to the system every second (a burst leaves free pages in the heaps).
+        let memory = PeriodicService(every: .seconds(1)) { MallocTuning.releaseFreeMemory() }
+
         // Everything that runs, in start order; graceful shutdown stops them in reverse, each one
         // after the next has returned: the lag monitor (it queries the group consumer) before the
         // pipeline (which closes that consumer), the dead-letter producer after the pipeline, and
         // the HTTP server last, so /metrics and /ready answer throughout.
         runner = DaemonRunner(
-            services: [httpServer, health, schema, deadLetters, pipeline, lag], readiness: readiness,
+            services: [httpServer, memory, health, schema, deadLetters, pipeline, lag], readiness: readiness,
             logger: logger, notifier: notifier, shutdownTimeout: config.common.shutdownTimeout + .seconds(3),
             isAlive: { pipeline.isAlive })
     }

@@ -231,9 +231,11 @@ final class OrderConsumerPipeline: Service, Sendable {
                 // handed out after it (a revoke purges the buffer first), so a partition
                 // assigned after this instant marks these messages as stale (`process`).
                 let batch = decode(messages, polledAt: .now)
+                // Backpressure: about one batch queued over all lanes (memory: the backlog stays
+                // in the bounded buffer and librdkafka, not in decoded orders).
+                let laneLimit = max(1, configuration.batchSize / lanes.count)
                 for (lane, part) in batch.split(by: laneOf(batch.partitions)) {
-                    // Backpressure: at most about a batch queued per lane.
-                    await lanes[lane].waitForRoom(limit: configuration.batchSize)
+                    await lanes[lane].waitForRoom(limit: laneLimit)
                     lanes[lane].append(part)
                 }
             }
