@@ -50,7 +50,9 @@ final class ConsumerApp: Sendable {
 
         let url = config.postgres.url
         let sslmode = config.postgres.sslMode
-        let storeClient = try PostgresClient(url: url, sslmode: sslmode, label: "store")
+        let storeClients = try (1...config.consumer.writeConnections).map { lane in
+            try PostgresClient(url: url, sslmode: sslmode, label: "store-\(lane)")
+        }
         let healthClient = try PostgresClient(url: url, sslmode: sslmode, label: "health")
         let migrationClient = try PostgresClient(url: url, sslmode: sslmode, label: "migrate")
 
@@ -63,12 +65,12 @@ final class ConsumerApp: Sendable {
             })
         let pipeline = try OrderConsumerPipeline(
             configuration: config.pipelineConfiguration, consumerConfiguration: config.kafkaConsumerConfiguration,
-            store: OrderStore(client: storeClient), deadLetters: deadLetters, readiness: readiness, metrics: metrics,
+            stores: storeClients.map { OrderStore(client: $0) }, deadLetters: deadLetters, readiness: readiness, metrics: metrics,
             logger: logger, waitForSchema: { await schema.waitUntilApplied() },
             onStatistics: config.common.kafka.statisticsIntervalMs > 0 ? statistics.statisticsHandler : nil)
         self.pipeline = pipeline
         let health = PostgresHealthMonitor(
-            client: healthClient, storeClient: storeClient, pipeline: pipeline, metrics: metrics, logger: logger)
+            client: healthClient, storeClients: storeClients, pipeline: pipeline, metrics: metrics, logger: logger)
         let lag = LagMonitor(pipeline: pipeline, metrics: metrics, stallAfter: config.consumer.stallAfter, logger: logger)
 
         let router = Router()
@@ -78,12 +80,15 @@ final class ConsumerApp: Sendable {
             configuration: config.common.http.serverConfiguration(shutdownTimeout: Self.httpStopMargin),
             router: router, metrics: HTTPMetrics(registry: registry), logger: logger)
 
+        // Freed memory back to the system every second (a burst leaves free pages in the heaps).
+        let memory = PeriodicService(every: .seconds(1)) { MallocTuning.releaseFreeMemory() }
+
         // Everything that runs, in start order; graceful shutdown stops them in reverse, each one
         // after the next has returned: the lag monitor (it queries the group consumer) before the
         // pipeline (which closes that consumer), the dead-letter producer after the pipeline, and
         // the HTTP server last, so /metrics and /ready answer throughout.
         runner = DaemonRunner(
-            services: [httpServer, health, schema, deadLetters, pipeline, lag], readiness: readiness,
+            services: [httpServer, memory, health, schema, deadLetters, pipeline, lag], readiness: readiness,
             logger: logger, notifier: notifier, shutdownTimeout: config.common.shutdownTimeout + .seconds(3),
             isAlive: { pipeline.isAlive })
     }

@@ -1,4 +1,8 @@
 import Foundation
+import SharedCore
+
+// Before any other thread allocates: see MallocTuning (the consumer's memory after catching up).
+MallocTuning.limitArenas(to: 2)
 
 // kafkatrace-consumer: order events from Kafka into PostgreSQL. All wiring lives in `ConsumerApp`.
 let code = await ConsumerApp.main(

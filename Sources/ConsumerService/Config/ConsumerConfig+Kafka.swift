@@ -10,8 +10,10 @@ extension ConsumerConfig {
         configuration.clientID = "kafkatrace-consumer"
         configuration.sessionTimeout = .milliseconds(kafka.sessionTimeoutMs)
         configuration.statisticsInterval = .milliseconds(common.kafka.statisticsIntervalMs)
-        // Keep a few batches buffered ahead of the pipeline, never less than one batch.
-        configuration.bufferCapacity = max(10_000, consumer.batchSize * 4)
+        // A few batches ahead of the pipeline: enough that the pause/resume around the bound
+        // (which refetches from the application's position) is rare, little enough to stay a
+        // few MB (KafkaConsumerConfiguration bounds librdkafka's side).
+        configuration.bufferCapacity = max(2_000, consumer.batchSize * 4)
         configuration.extraProperties = common.kafka.connectionProperties(for: .consumer)
         return configuration
     }

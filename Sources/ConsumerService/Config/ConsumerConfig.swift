@@ -17,10 +17,11 @@ struct ConsumerConfig: Sendable, Equatable {
         var sslMode: PostgresSSLMode
     }
 
-    /// `consumer.*`: batching, the circuit breaker, readiness and stall detection.
+    /// `consumer.*`: batching, write connections, the circuit breaker, readiness and stall detection.
     struct Tuning: Sendable, Equatable {
         var batchSize: Int
         var batchMaxWaitMs: Int
+        var writeConnections: Int
         var breakerFailures: Int
         var breakerResetMs: Int
         var joinGraceMs: Int
@@ -65,6 +66,7 @@ struct ConsumerConfig: Sendable, Equatable {
         let tuning = Tuning(
             batchSize: try r.read(ConsumerKeys.batchSize),
             batchMaxWaitMs: try r.read(ConsumerKeys.batchMaxWaitMs),
+            writeConnections: try r.read(ConsumerKeys.writeConnections),
             breakerFailures: try r.read(ConsumerKeys.breakerFailures),
             breakerResetMs: try r.read(ConsumerKeys.breakerResetMs),
             joinGraceMs: try r.read(ConsumerKeys.joinGraceMs),

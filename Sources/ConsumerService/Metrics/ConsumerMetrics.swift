@@ -49,11 +49,13 @@ final class ConsumerMetrics: Sendable {
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
         .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
     ]
-    static let latencyBuckets: [Duration] = [
-        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-        .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
-        .seconds(30), .seconds(60), .seconds(300),
-    ]
+    /// End-to-end latency: 1 ms steps to 10 ms and 2 ms steps to 20 ms (a healthy pipeline's
+    /// p99 lives there; `scripts/bench` compares it with a plain consumer's within a few ms),
+    /// then coarser up to the 5-minute outliers of an outage. 36 buckets, one unlabelled series.
+    static let latencyBuckets: [Duration] =
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 18, 20, 25, 30, 40, 50, 60, 80].map { .milliseconds($0) }
+        + [100, 150, 200, 250, 300, 400, 500, 750].map { .milliseconds($0) }
+        + [.seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300)]
 
     /// Registers every family; `topic` is the consumed topic (announced with zero).
     init(registry: PrometheusCollectorRegistry, topic: String) {

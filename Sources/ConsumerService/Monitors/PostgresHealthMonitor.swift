@@ -6,21 +6,21 @@ import SharedPostgres
 /// Pings PostgreSQL every `interval` on its own connection (so a long batch never delays the
 /// check) and reports the result to the pipeline's `postgres` readiness check and to
 /// `kafkatrace_postgres_up`; refreshes `kafkatrace_postgres_connections{state}` from the
-/// health and batch connections.
+/// health and write connections.
 struct PostgresHealthMonitor: Service {
     let client: PostgresClient
-    let storeClient: PostgresClient
+    let storeClients: [PostgresClient]
     let pipeline: OrderConsumerPipeline
     let metrics: ConsumerMetrics
     let interval: Duration
     let logger: Logger
 
     init(
-        client: PostgresClient, storeClient: PostgresClient, pipeline: OrderConsumerPipeline, metrics: ConsumerMetrics,
+        client: PostgresClient, storeClients: [PostgresClient], pipeline: OrderConsumerPipeline, metrics: ConsumerMetrics,
         interval: Duration = .seconds(2), logger: Logger
     ) {
         self.client = client
-        self.storeClient = storeClient
+        self.storeClients = storeClients
         self.pipeline = pipeline
         self.metrics = metrics
         self.interval = interval
@@ -56,7 +56,7 @@ struct PostgresHealthMonitor: Service {
         metrics.postgresUp.set(failure == nil ? 1.0 : 0.0)
         var idle = 0.0
         var busy = 0.0
-        for state in [client.connectionState, storeClient.connectionState] {
+        for state in [client.connectionState] + storeClients.map(\.connectionState) {
             if state == .idle { idle += 1 }
             if state == .busy { busy += 1 }
         }

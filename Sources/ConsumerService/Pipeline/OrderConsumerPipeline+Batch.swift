@@ -7,50 +7,50 @@ import SharedPostgres
 import Synchronization
 
 extension OrderConsumerPipeline {
-    /// A polled batch: valid orders, dead letters, and the commit position of every message.
-    struct Batch {
-        var records: [OrderRecord] = []
-        var letters: [DeadLetter] = []
-        /// Per partition: the highest offset + 1 and that message's timestamp.
-        var commits: [TopicPartition: (offset: Int64, timestampMs: Int64?)] = [:]
+    /// Writes one batch of lane `lane` (partitions no longer ours, or being revoked, dropped
+    /// first); returns when it is written and handed to the committer, or given up.
+    func process(_ queued: OrderBatch, lane: Int) async {
+        var batch = queued
+        let stale: Set<TopicPartition> = state.withLock { s in
+            let stale = Self.stalePartitions(of: batch, in: s).union(batch.partitions.intersection(s.revoking))
+            s.writing[lane] = batch.partitions.subtracting(stale)
+            return stale
+        }
+        defer { endWrite(lane: lane) }
+        batch.drop(stale)
+        guard !batch.isEmpty else { return }
+        metrics.batchSize.record(Double(batch.messageCount))
+        await write(batch, with: stores[lane])
+    }
 
-        var isEmpty: Bool { commits.isEmpty }
-
-        mutating func drop(_ partitions: Set<TopicPartition>) {
-            guard !partitions.isEmpty else { return }
-            records.removeAll { partitions.contains($0.topicPartition) }
-            letters.removeAll { partitions.contains($0.source.topicPartition) }
-            for partition in partitions { commits[partition] = nil }
+    /// Partitions of `batch` that are no longer ours as it was polled: revoked since (the next
+    /// owner reads them again), or revoked and assigned again (the new assignment reads them
+    /// again from the committed offset). Dropping them loses nothing.
+    static func stalePartitions(of batch: OrderBatch, in s: State) -> Set<TopicPartition> {
+        batch.partitions.filter { partition in
+            guard s.assigned.contains(partition), let assignedAt = s.assignedAt[partition] else { return true }
+            return assignedAt > batch.polledAt
         }
     }
 
-    /// Decodes, writes, dead-letters and commits one polled batch; retries until done, the
-    /// partitions are revoked, or the shutdown budget for the batch in hand runs out.
-    func process(_ messages: [KafkaMessage]) async {
-        let kept: [KafkaMessage] = state.withLock { s in
-            s.isBatchInHand = true
-            s.revokedDuringBatch = []
-            // A revoke that slipped in between poll and here already gave these away.
-            return messages.filter { s.assigned.contains($0.topicPartition) }
-        }
-        defer { endBatch() }
-        guard !kept.isEmpty else { return }
-        var batch = decode(kept)
-        metrics.batchSize.record(Double(kept.count))
-
-        var dlqDone = batch.letters.isEmpty
-        var dbDone = batch.records.isEmpty
+    /// Dead-letters and writes one batch on one connection, then hands its offsets to the
+    /// committer; retries until done, its partitions are revoked, or the shutdown budget for the
+    /// batch in hand runs out.
+    private func write(_ part: OrderBatch, with store: OrderStore) async {
+        var batch = part
+        var dlqDone = false
+        var dbDone = false
         var attempt = 0
         while true {
-            let revoked = state.withLock { $0.revokedDuringBatch }
-            if !revoked.isEmpty {
-                batch.drop(revoked)
+            let gone = state.withLock { s in Self.stalePartitions(of: batch, in: s) }
+            if !gone.isEmpty {
+                batch.drop(gone)
                 if batch.isEmpty { return }
             }
             if let reason = giveUpReason() {
                 logger.warning(
                     "batch left uncommitted; it will be read again",
-                    metadata: ["reason": "\(reason)", "messages": "\(kept.count)"])
+                    metadata: ["reason": "\(reason)", "messages": "\(batch.messageCount)"])
                 return
             }
             if !dlqDone {
@@ -59,25 +59,25 @@ extension OrderConsumerPipeline {
                     dlqDone = true
                 } catch {
                     logger.error("dead-letter delivery failed", metadata: ["error": "\(error)", "attempt": "\(attempt + 1)"])
-                    await pause(configuration.backoff.delay(attempt: attempt))
+                    await pause(configuration.backoff.delay(attempt: attempt), writing: batch)
                     attempt += 1
                     continue
                 }
             }
-            if !dbDone {
+            let records = batch.records
+            if !dbDone && !records.isEmpty {
                 let (isPermitted, transition) = breaker.permit()
                 if let transition { breakerChanged(transition, error: nil) }
                 guard isPermitted else {
-                    await waitWhileOpen()
+                    await waitWhileOpen(writing: batch)
                     continue
                 }
                 let started = ContinuousClock.now
                 do {
-                    let outcome = try await store.insert(batch.records)
+                    let outcome = try await store.insert(records, rows: batch.rows)
                     let committedAt = Date()
                     metrics.insertDuration.record(ContinuousClock.now - started)
-                    recordInserted(outcome, batch.records, committedAt: committedAt)
-                    dbDone = true
+                    recordInserted(outcome, records, committedAt: committedAt)
                     if let transition = breaker.recordSuccess() { breakerChanged(transition, error: nil) }
                 } catch {
                     metrics.dbErrors(sqlstateClass: error.sqlstateClass).increment()
@@ -87,41 +87,44 @@ extension OrderConsumerPipeline {
                         metadata: [
                             "error": "\(error)", "sqlstate": "\(error.sqlstate ?? "none")",
                             "transient": "\(error.isTransient)", "attempt": "\(attempt + 1)",
-                            "orders": "\(batch.records.count)",
+                            "orders": "\(records.count)",
                         ])
                     if let transition { breakerChanged(transition, error: error) }
-                    if !breaker.state.isOpen { await pause(configuration.backoff.delay(attempt: attempt)) }
+                    if !breaker.state.isOpen { await pause(configuration.backoff.delay(attempt: attempt), writing: batch) }
                     attempt += 1
                     continue
                 }
             }
-            if await commit(batch) { return }
-            attempt += 1
-            await pause(configuration.backoff.delay(attempt: attempt))
+            dbDone = true
+            // In PostgreSQL and on the DLQ: only now may the offsets go (in the background).
+            let positions = state.withLock { s in
+                let gone = Self.stalePartitions(of: batch, in: s)
+                return batch.commits.filter { !gone.contains($0.key) }
+            }
+            committer.submit(positions)
+            return
         }
     }
 
-    private func decode(_ messages: [KafkaMessage]) -> Batch {
-        var batch = Batch()
-        batch.records.reserveCapacity(messages.count)
+    /// Decodes and validates `messages` into a batch (valid orders encoded as COPY rows);
+    /// invalid ones become dead letters.
+    func decode(_ messages: [KafkaMessage], polledAt: ContinuousClock.Instant) -> OrderBatch {
+        var batch = OrderBatch()
+        batch.polledAt = polledAt
         var consumedByTopic: [String: Int64] = [:]
         for message in messages {
             consumedByTopic[message.topic, default: 0] += 1
-            let partition = message.topicPartition
-            if (batch.commits[partition]?.offset ?? Int64.min) < message.offset + 1 {
-                batch.commits[partition] = (message.offset + 1, message.timestampMs)
-            }
             do {
                 let order = try OrderCodec.decode(message.value ?? [])
-                batch.records.append(
-                    OrderRecord(order: order, topic: message.topic, partition: message.partition, offset: message.offset))
+                let record = OrderRecord(order: order, topic: message.topic, partition: message.partition, offset: message.offset)
+                batch.add(message, order: record, letter: nil)
             } catch {
                 metrics.invalid(reason: error.code.rawValue).increment()
                 let letter = DeadLetter(message: message, error: error)
                 logger.info(
                     "invalid order sent to the dead-letter topic",
                     metadata: ["reason": "\(letter.reasonCode)", "source": "\(letter.source)"])
-                batch.letters.append(letter)
+                batch.add(message, order: nil, letter: letter)
             }
         }
         for (topic, count) in consumedByTopic { metrics.consumed(topic: topic).increment(by: count) }
@@ -144,30 +147,28 @@ extension OrderConsumerPipeline {
         }
     }
 
-    /// Commits the batch's offsets; true when done (committed, or nothing left to commit).
-    private func commit(_ batch: Batch) async -> Bool {
-        let offsets = state.withLock { s in
-            batch.commits.filter { s.assigned.contains($0.key) && !s.revokedDuringBatch.contains($0.key) }
-        }
-        guard !offsets.isEmpty else { return true }
-        let list = offsets.map { TopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value.offset) }
-        do {
-            try await consumer.commit(list)
-            state.withLock { s in
-                for (partition, commit) in offsets {
-                    if let timestamp = commit.timestampMs { s.lastCommittedTimestampMs[partition] = timestamp }
-                }
+    /// Whether `partition` is assigned now (the committer drops positions of others).
+    func isAssigned(_ partition: TopicPartition) -> Bool {
+        state.withLock { $0.assigned.contains(partition) }
+    }
+
+    /// After a successful offset commit: the timestamps behind `kafkatrace_consumer_lag_seconds`.
+    func committed(_ positions: [TopicPartition: OffsetCommitter.Position]) {
+        state.withLock { s in
+            for (partition, position) in positions where s.assigned.contains(partition) {
+                if let timestamp = position.timestampMs { s.lastCommittedTimestampMs[partition] = timestamp }
             }
-            return true
-        } catch {
-            metrics.commitFailures.increment()
-            logger.warning(
-                "offset commit failed; the orders are in PostgreSQL and will be skipped as duplicates if read again",
-                metadata: ["error": "\(error)", "offsets": "\(list)"])
-            // A rebalance in progress or a lost generation will not succeed by retrying: the
-            // next owner reads from the last commit (duplicates, never a loss).
-            return !error.isRetriable
         }
+    }
+
+    /// After a failed offset commit.
+    func commitFailed(_ error: KafkaError, _ offsets: [TopicPartitionOffset], willRetry: Bool) {
+        metrics.commitFailures.increment()
+        // A rebalance in progress or a lost generation will not succeed by retrying: the next
+        // owner reads from the last commit (duplicates, never a loss).
+        logger.warning(
+            "offset commit failed; the orders are in PostgreSQL and will be skipped as duplicates if read again",
+            metadata: ["error": "\(error)", "offsets": "\(offsets)", "retry": "\(willRetry)"])
     }
 
     /// Between batches, after the circuit closed (the batch in hand is committed by then): resume the partitions from
@@ -196,28 +197,30 @@ extension OrderConsumerPipeline {
         return ContinuousClock.now - stoppedAt >= budget ? "shutdown budget of \(budget) spent" : nil
     }
 
-    /// Sleeps `duration` in slices, returning early on revoke, cancellation or a spent shutdown budget.
-    func pause(_ duration: Duration) async {
+    /// Sleeps `duration` in slices, returning early when a partition of `batch` is no longer
+    /// ours, on cancellation or a spent shutdown budget.
+    func pause(_ duration: Duration, writing batch: OrderBatch) async {
         let deadline = ContinuousClock.now + duration
         while ContinuousClock.now < deadline {
-            if giveUpReason() != nil || state.withLock({ !$0.revokedDuringBatch.isEmpty }) { return }
+            if giveUpReason() != nil || state.withLock({ !Self.stalePartitions(of: batch, in: $0).isEmpty }) { return }
             state.withLock { $0.lastLoopAt = .now }
             try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
         }
     }
 
     /// Waits until the open circuit may try again (half open).
-    private func waitWhileOpen() async {
+    private func waitWhileOpen(writing batch: OrderBatch) async {
         if case .open(let until) = breaker.state {
-            await pause(max(.milliseconds(1), until - ContinuousClock.now))
+            await pause(max(.milliseconds(1), until - ContinuousClock.now), writing: batch)
         }
     }
 
-    private func endBatch() {
+    /// Lane `lane` finished its write: wake a revoke waiting for it.
+    private func endWrite(lane: Int) {
         let waiters = state.withLock { s in
-            s.isBatchInHand = false
-            defer { s.revokeWaiters = [] }
-            return s.revokeWaiters
+            s.writing[lane] = nil
+            defer { s.writeEndWaiters = [] }
+            return s.writeEndWaiters
         }
         for waiter in waiters { waiter.signal() }
     }

@@ -29,37 +29,58 @@ extension OrderConsumerPipeline {
         updateKafkaReadiness()
     }
 
-    /// Runs on the poll thread before revoked/lost partitions are taken away: wait (at most
-    /// `revokeWait`) until the batch in hand is committed, then forget the partitions. A
-    /// batch still unfinished drops their messages (the next owner reads them again).
+    /// Runs on the poll thread before revoked/lost partitions are taken away. On revoke: no new
+    /// write takes them, then wait (at most `revokeWait` in all) until the writes holding them
+    /// are done and the offsets handed to the committer are committed (the partitions are still
+    /// ours, so the commits are accepted), then forget the partitions. A write still unfinished
+    /// drops them, and positions not committed in time are dropped: the next owner reads those
+    /// orders again (duplicates, skipped), never a loss. Lost partitions are forgotten at once.
     func revokeHook(_ event: RebalanceEvent) {
-        let waiter: DispatchSemaphore? = state.withLock { s in
-            guard event.kind == .revoke, s.isBatchInHand else { return nil }
-            let semaphore = DispatchSemaphore(value: 0)
-            s.revokeWaiters.append(semaphore)
-            return semaphore
-        }
-        if let waiter {
-            let waitMs = Int(configuration.revokeWait.wholeMilliseconds)
-            if waiter.wait(timeout: .now() + .milliseconds(waitMs)) == .timedOut {
+        let started = ContinuousClock.now
+        let revoked = Set(event.partitions)
+        state.withLock { $0.revoking.formUnion(revoked) }
+        if event.kind == .revoke {
+            if !waitForWrites(holding: revoked, until: started + configuration.revokeWait) {
                 logger.warning(
                     "revoke: batch in hand not finished in time; its messages of these partitions are left to the next owner",
                     metadata: ["wait": "\(configuration.revokeWait)"])
             }
+            if !committer.waitUntilIdle(timeout: configuration.revokeWait - (ContinuousClock.now - started)) {
+                logger.warning(
+                    "revoke: offsets not committed in time; the next owner reads those orders again (duplicates, skipped)",
+                    metadata: ["wait": "\(configuration.revokeWait)"])
+            }
         }
-        let revoked = Set(event.partitions)
+        committer.drop(revoked)
         let count = state.withLock { s in
             s.assigned.subtract(revoked)
+            s.revoking.subtract(revoked)
             for partition in revoked {
                 s.assignedAt[partition] = nil
                 s.lastCommittedTimestampMs[partition] = nil
+                s.laneOf[partition] = nil
             }
-            if s.isBatchInHand { s.revokedDuringBatch.formUnion(revoked) }
             if s.assigned.isEmpty && s.unassignedSince == nil { s.unassignedSince = .now }
             return s.assigned.count
         }
         metrics.assignedPartitions.set(Double(count))
         updateKafkaReadiness()
+    }
+
+    /// Blocks (poll thread) until no write in flight holds any of `partitions`, or `deadline`;
+    /// false on timeout.
+    private func waitForWrites(holding partitions: Set<TopicPartition>, until deadline: ContinuousClock.Instant) -> Bool {
+        while true {
+            let waiter: DispatchSemaphore? = state.withLock { s in
+                guard s.writing.values.contains(where: { !$0.isDisjoint(with: partitions) }) else { return nil }
+                let semaphore = DispatchSemaphore(value: 0)
+                s.writeEndWaiters.append(semaphore)
+                return semaphore
+            }
+            guard let waiter else { return true }
+            let remaining = Int(max(.zero, deadline - ContinuousClock.now).wholeMilliseconds)
+            if remaining <= 0 || waiter.wait(timeout: .now() + .milliseconds(remaining)) == .timedOut { return false }
+        }
     }
 
     /// Applies a breaker transition: gauge, log, pause/resume, readiness.

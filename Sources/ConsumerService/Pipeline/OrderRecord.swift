@@ -1,5 +1,6 @@
 import SharedKafka
 import SharedOrders
+import SharedPostgres
 
 /// A valid order and the Kafka position it was read from: one row of `orders`.
 
@@ -31,6 +32,27 @@ struct OrderRecord: Sendable, Hashable {
         var w = JSONByteWriter(capacity: 24)
         w.cents(order.totalCents)
         return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    /// Appends this order as one COPY row in `OrderStore.columns` order: the same text as
+    /// `columnValues`, written straight into the COPY buffer (one scratch buffer per row).
+    func appendCopyRow(to rows: inout PostgresCopyRows) {
+        rows.text(order.orderID)
+        rows.text(order.customerID)
+        var w = JSONByteWriter(capacity: 48 + order.items.count * 96)
+        OrderCodec.encodeItems(order.items, into: &w)
+        let itemsEnd = w.bytes.count
+        w.cents(order.totalCents)
+        let totalEnd = w.bytes.count
+        order.createdAt.write(to: &w)
+        rows.text(utf8: w.bytes[..<itemsEnd])
+        rows.text(utf8: w.bytes[itemsEnd..<totalEnd])
+        rows.text(order.status.rawValue)
+        rows.text(utf8: w.bytes[totalEnd...])
+        rows.text(topic)
+        rows.integer(partition)
+        rows.integer(offset)
+        rows.endRow()
     }
 
     /// The column values in `OrderStore.columns` order, as PostgreSQL text.

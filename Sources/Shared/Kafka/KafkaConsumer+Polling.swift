@@ -19,7 +19,7 @@ extension KafkaConsumer {
         let (answers, pauseChange) = state.withLock { s in
             s.buffer.append(contentsOf: fresh)
             var answers: [(CheckedContinuation<[KafkaMessage], Never>, [KafkaMessage])] = []
-            while let waiter = s.waiters.first, s.buffer.count >= waiter.max || waiter.deadline <= now {
+            while let waiter = s.waiters.first, !s.buffer.isEmpty || waiter.deadline <= now {
                 s.waiters.removeFirst()
                 answers.append((waiter.continuation, Self.take(&s, waiter.max)))
             }

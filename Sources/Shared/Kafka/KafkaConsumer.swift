@@ -118,14 +118,17 @@ public final class KafkaConsumer: Sendable {
         try client.subscribe(topics: topics)
     }
 
-    /// Up to `max` messages: returns at once when `max` are buffered, else waits until `max`
-    /// arrive or `timeout` passes and returns what there is (possibly none).
+    /// What has arrived, up to `max` messages: returns at once when anything is buffered, else
+    /// waits until the first message arrives or `timeout` passes (then returns none). It never
+    /// waits to fill a batch, so batches are small when messages trickle in and grow to `max`
+    /// only when they arrive faster than the caller takes them ("smart batching").
+    /// A `timeout` of zero only takes what is buffered.
     public func poll(max: Int, timeout: Duration) async -> [KafkaMessage] {
         let limit = Swift.max(1, max)
         let deadline = ContinuousClock.now + timeout
         return await withCheckedContinuation { continuation in
             let ready: [KafkaMessage]? = state.withLock { s in
-                if s.isClosed || s.buffer.count >= limit || timeout <= .zero {
+                if s.isClosed || !s.buffer.isEmpty || timeout <= .zero {
                     return Self.take(&s, limit)
                 }
                 s.waiters.append(Waiter(max: limit, deadline: deadline, continuation: continuation))

@@ -1,7 +1,8 @@
 /// Typed consumer-group settings rendered to librdkafka properties.
 ///
 /// Offsets are committed by the app only (`enable.auto.commit=false`,
-/// `enable.auto.offset.store=false`); a new group starts at the earliest offset.
+/// `enable.auto.offset.store=false`); a new group starts at the earliest offset; fetches and
+/// librdkafka's pre-fetch queue are bounded (`fetchMaxBytes`, `prefetchKilobytes`).
 /// `extraProperties` are passed verbatim and override anything set here except the two
 /// offset-commit properties.
 public struct KafkaConsumerConfiguration: Sendable {
@@ -14,6 +15,16 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var statisticsInterval: Duration = .seconds(5)
     /// Messages buffered ahead of `poll`; above it every partition is paused (polling continues).
     public var bufferCapacity: Int = 10_000
+    /// Memory of librdkafka's side. `fetchMaxBytes` (`fetch.max.bytes`, librdkafka's default
+    /// 50 MiB; at least `message.max.bytes`, 1 000 000) bounds one fetch response; the poll
+    /// thread moves what arrives into the buffer at once, and the buffer's bound pauses
+    /// fetching. `prefetchKilobytes` (`queued.max.messages.kbytes`, default 64 MiB) is only a
+    /// safety net above that: librdkafka 2.0.2 stops fetching a partition whose queue is over
+    /// a threshold and looks again only after up to a second (nothing wakes it when the queue
+    /// drains), so a threshold the queue reaches in normal operation stalls the consumer —
+    /// `queued.min.messages` keeps its default (100 000) for the same reason.
+    public var prefetchKilobytes: Int = 16_384
+    public var fetchMaxBytes: Int = 1_048_576
     public var extraProperties: [String: String] = [:]
 
     public init(bootstrapServers: String, groupID: String) {
@@ -32,6 +43,8 @@ public struct KafkaConsumerConfiguration: Sendable {
             "auto.offset.reset": autoOffsetReset,
             "session.timeout.ms": String(RDKafkaClient.milliseconds(sessionTimeout)),
             "statistics.interval.ms": String(RDKafkaClient.milliseconds(statisticsInterval)),
+            "queued.max.messages.kbytes": String(prefetchKilobytes),
+            "fetch.max.bytes": String(fetchMaxBytes),
         ]
         result.merge(extraProperties) { _, extra in extra }
         // The app commits after processing; nothing may turn that off.

@@ -73,9 +73,16 @@ public final class PostgresClient: Sendable {
     /// by itself). See `PostgresTransaction.copy(into:columns:rows:)`.
     @discardableResult
     public func copy(into table: String, columns: [String], rows: [[String?]]) async throws(PostgresError) -> Int {
+        try await copy(into: table, columns: columns, data: PostgresCopyRows(columnCount: columns.count, rows: rows))
+    }
+
+    /// `COPY table (columns) FROM STDIN` with rows encoded beforehand, as one statement in its
+    /// own transaction (all rows or none).
+    @discardableResult
+    public func copy(into table: String, columns: [String], data: PostgresCopyRows) async throws(PostgresError) -> Int {
         try await perform { session throws(PostgresError) in
             try session.withConnection { connection throws(PostgresError) in
-                try session.copy(connection, table: table, columns: columns, rows: rows)
+                try session.copy(connection, table: table, columns: columns, data: data)
             }
         }
     }

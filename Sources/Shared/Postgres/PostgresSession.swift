@@ -122,9 +122,10 @@ final class PostgresSession: @unchecked Sendable {
         }
     }
 
-    /// `COPY table (columns) FROM STDIN` in text format; returns the rows copied.
-    func copy(_ used: PQConnection, table: String, columns: [String], rows: [[String?]]) throws(PostgresError) -> Int {
-        try Self.validateCopy(table: table, columns: columns, rows: rows)
+    /// `COPY table (columns) FROM STDIN` in text format with already encoded rows; returns the
+    /// rows copied. The data goes to libpq in chunks of about `copyChunkBytes`.
+    func copy(_ used: PQConnection, table: String, columns: [String], data: PostgresCopyRows) throws(PostgresError) -> Int {
+        try Self.validateCopy(table: table, columns: columns, data: data)
         let sql = PostgresCopyEncoder.statement(table: table, columns: columns)
         guard let start = used.exec(sql) else {
             throw copyFailure(used, table: table, result: nil)
@@ -132,17 +133,9 @@ final class PostgresSession: @unchecked Sendable {
         guard start.status == .copyIn else {
             throw copyFailure(used, table: table, result: start)
         }
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(Self.copyChunkBytes + 4096)
-        for row in rows {
-            PostgresCopyEncoder.append(row, to: &buffer)
-            if buffer.count >= Self.copyChunkBytes {
-                guard used.putCopyData(buffer) == 1 else { throw copyIOFailure(used, table: table) }
-                buffer.removeAll(keepingCapacity: true)
-            }
+        guard used.putCopyData(data.bytes, chunkBytes: Self.copyChunkBytes), used.putCopyEnd() == 1 else {
+            throw copyIOFailure(used, table: table)
         }
-        if !buffer.isEmpty, used.putCopyData(buffer) != 1 { throw copyIOFailure(used, table: table) }
-        guard used.putCopyEnd() == 1 else { throw copyIOFailure(used, table: table) }
         var copied = 0
         var firstError: PostgresError?
         while let result = used.getResult() {
@@ -230,18 +223,16 @@ final class PostgresSession: @unchecked Sendable {
         }
     }
 
-    private static func validateCopy(table: String, columns: [String], rows: [[String?]]) throws(PostgresError) {
+    private static func validateCopy(table: String, columns: [String], data: PostgresCopyRows) throws(PostgresError) {
         if table.isEmpty || columns.isEmpty {
             throw .invalidArgument("COPY needs a table name and at least one column (table '\(table)', \(columns.count) columns)")
         }
-        for (index, row) in rows.enumerated() {
-            if row.count != columns.count {
-                throw .invalidArgument(
-                    "COPY into \(table): row \(index) has \(row.count) values, expected \(columns.count) (\(columns.joined(separator: ", ")))")
-            }
-            if row.contains(where: { $0?.utf8.contains(0) == true }) {
-                throw .invalidArgument("COPY into \(table): row \(index) contains a NUL byte; PostgreSQL text cannot hold NUL")
-            }
+        if data.columnCount != columns.count {
+            throw .invalidArgument(
+                "COPY into \(table): rows of \(data.columnCount) values for \(columns.count) columns (\(columns.joined(separator: ", ")))")
+        }
+        if let problem = data.problem {
+            throw .invalidArgument("COPY into \(table): \(problem)")
         }
     }
 }

@@ -33,8 +33,15 @@ public final class PostgresTransaction {
     /// Returns the rows copied. `table` may be `schema.table`; names are quoted (case sensitive).
     @discardableResult
     public func copy(into table: String, columns: [String], rows: [[String?]]) throws(PostgresError) -> Int {
+        try copy(into: table, columns: columns, data: PostgresCopyRows(columnCount: columns.count, rows: rows))
+    }
+
+    /// `COPY table (columns) FROM STDIN` with rows encoded beforehand (`PostgresCopyRows`).
+    /// Wraps `PQputCopyData`/`PQputCopyEnd`/`PQgetResult`. Returns the rows copied.
+    @discardableResult
+    public func copy(into table: String, columns: [String], data: PostgresCopyRows) throws(PostgresError) -> Int {
         try checkOpen()
-        return try session.copy(connection, table: table, columns: columns, rows: rows)
+        return try session.copy(connection, table: table, columns: columns, data: data)
     }
 
     private func checkOpen() throws(PostgresError) {

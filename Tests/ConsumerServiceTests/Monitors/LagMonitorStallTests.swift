@@ -32,7 +32,7 @@ import Testing
             pipeline = try OrderConsumerPipeline(
                 configuration: OrderConsumerPipeline.Configuration(topic: "food-orders"),
                 consumerConfiguration: ConsumerTestSupport.consumerConfiguration(cluster, group: "stall-test"),
-                store: OrderStore(client: try PostgresClient(url: "postgresql://nobody@127.0.0.1:1/none", label: "store")),
+                stores: [OrderStore(client: try PostgresClient(url: "postgresql://nobody@127.0.0.1:1/none", label: "store"))],
                 deadLetters: deadLetters, readiness: Readiness(), metrics: metrics, logger: logger)
             monitor = LagMonitor(pipeline: pipeline, metrics: metrics, stallAfter: stallAfter, logger: logger)
         }

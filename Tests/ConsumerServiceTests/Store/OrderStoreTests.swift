@@ -56,6 +56,38 @@ import Testing
         }
     }
 
+    @Test func optimisticCopyFallsBackToTheMergeOnADuplicateAndStaysThereWhileReplaying() async throws {
+        // Rows: n, then n − 5 more, n, n, and 3 of the small batch: 4n − 2.
+        try await withTestPostgres { pg in
+            let client = try await ConsumerTestSupport.migratedClient(pg)
+            let store = OrderStore(client: client)
+            #expect(store.method == .optimisticCopy)
+            let n = OrderStore.singleStatementRows + 1  // big enough for the COPY path
+            let records = try ConsumerTestSupport.orders(6 * n).enumerated().map { index, order in
+                OrderRecord(order: order, topic: "t", partition: 0, offset: Int64(index))
+            }
+            func slice(_ from: Int, _ count: Int) -> [OrderRecord] { Array(records[from..<(from + count)]) }
+            // Straight COPY.
+            #expect(try await store.insert(slice(0, n)) == OrderStore.Outcome(inserted: n, duplicates: 0))
+            #expect(store.isReplayingDuplicates == false)
+            // A redelivery overlapping the table: the COPY fails as a whole, the merge skips the overlap.
+            #expect(try await store.insert(slice(n - 5, n)) == OrderStore.Outcome(inserted: n - 5, duplicates: 5))
+            #expect(store.isReplayingDuplicates)
+            // The next batch goes through the merge; it has no duplicate, so COPY again after it.
+            let next = slice(2 * n, n)
+            #expect(try await store.insert(next, rows: OrderStore.encode(next)) == OrderStore.Outcome(inserted: n, duplicates: 0))
+            #expect(store.isReplayingDuplicates == false)
+            // The same order twice in one batch is a duplicate too.
+            let twice = slice(3 * n, n) + [records[3 * n]]
+            #expect(try await store.insert(twice) == OrderStore.Outcome(inserted: n, duplicates: 1))
+            // A small batch is one INSERT statement: duplicates skipped in place, new rows written.
+            let small = slice(4 * n, 3) + slice(0, 2)
+            #expect(try await store.insert(small) == OrderStore.Outcome(inserted: 3, duplicates: 2))
+            #expect(try await ConsumerTestSupport.rowCount(client) == 4 * n - 2)
+            await client.close()
+        }
+    }
+
     @Test func failedBatchLeavesNothingBehind() async throws {
         try await withTestPostgres { pg in
             let client = try await ConsumerTestSupport.migratedClient(pg)

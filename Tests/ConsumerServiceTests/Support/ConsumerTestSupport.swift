@@ -92,10 +92,12 @@ enum ConsumerTestSupport {
     /// Starts a pipeline on `topic` (DLQ `topic + ".dlq"`) writing into `pg`.
     static func startPipeline(
         cluster: RDKafkaMockCluster, pg: TestPostgres, topic: String, group: String,
-        waitForSchema: @escaping @Sendable () async -> Bool = { true },
+        waitForSchema: @escaping @Sendable () async -> Bool = { true }, writeConnections: Int = 2,
         tune: (inout OrderConsumerPipeline.Configuration) -> Void = { _ in }
     ) async throws -> Harness {
-        let storeClient = try PostgresClient(url: pg.url, label: "store")
+        // Two write connections, the daemon's default: batches split over them by partition.
+        let storeClients = try (1...writeConnections).map { try PostgresClient(url: pg.url, label: "store-\($0)") }
+        let storeClient = storeClients[0]
         let registry = PrometheusCollectorRegistry()
         let metrics = ConsumerMetrics(registry: registry, topic: topic)
         let readiness = Readiness()
@@ -111,7 +113,7 @@ enum ConsumerTestSupport {
             configuration: dlqProducerConfiguration(cluster), topic: topic + ".dlq", metrics: metrics)
         let pipeline = try OrderConsumerPipeline(
             configuration: configuration, consumerConfiguration: consumerConfiguration(cluster, group: group),
-            store: OrderStore(client: storeClient), deadLetters: deadLetters, readiness: readiness,
+            stores: storeClients.map { OrderStore(client: $0) }, deadLetters: deadLetters, readiness: readiness,
             metrics: metrics, logger: logger, waitForSchema: waitForSchema)
         pipeline.reportPostgresHealth(failure: nil)
         let task = Task { try await pipeline.run() }

@@ -125,6 +125,28 @@ import Testing
         #expect(seen.sorted() == Array(0..<300))
     }
 
+    @Test func pollHandsOutWhatHasArrivedWithoutWaitingToFillTheBatch() async throws {
+        let cluster = try RDKafkaMockCluster(brokers: 1)
+        let topic = KafkaTestSupport.uniqueTopic("smart")
+        try cluster.createTopic(name: topic, partitions: 1, replicationFactor: 1)
+        try await produce(cluster, topic: topic, count: 3)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)"))
+        try consumer.subscribe(topics: [topic])
+        // Far fewer than `max` exist: the poll returns with them long before its timeout
+        // (the old contract waited the whole timeout for 1000).
+        let started = ContinuousClock.now
+        var seen = await consumer.poll(max: 1000, timeout: .seconds(60))
+        #expect(!seen.isEmpty && seen.count <= 3)
+        #expect(ContinuousClock.now - started < .seconds(30))
+        while seen.count < 3, ContinuousClock.now - started < .seconds(30) {
+            seen += await consumer.poll(max: 1000, timeout: .seconds(1))
+        }
+        #expect(seen.map(value) == [0, 1, 2])
+        #expect(await consumer.poll(max: 1000, timeout: .zero).isEmpty)  // zero: only what is buffered
+        await consumer.close()
+    }
+
     @Test func missingGroupIDIsRefused() {
         #expect(throws: KafkaError.self) { _ = try KafkaConsumer(properties: ["bootstrap.servers": "127.0.0.1:1"]) }
     }

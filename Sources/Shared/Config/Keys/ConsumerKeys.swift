@@ -18,10 +18,13 @@ public enum ConsumerKeys {
         "postgres.sslmode", scope: .consumer, default: .prefer, summary: "libpq sslmode (overrides one in the URL).")
     public static let batchSize = ConfigKey.integer(
         "consumer.batch_size", scope: .consumer, default: 500, range: 1...50_000,
-        summary: "Most orders inserted per transaction.")
+        summary: "Most messages one batch takes; a batch is what has arrived, so it grows to this only under load.")
     public static let batchMaxWaitMs = ConfigKey.integer(
         "consumer.batch_max_wait_ms", scope: .consumer, default: 50, range: 1...60_000,
-        summary: "Longest wait to fill a batch.")
+        summary: "How long an idle consumer waits for the next message before checking in (batches never wait to fill).")
+    public static let writeConnections = ConfigKey.integer(
+        "consumer.write_connections", scope: .consumer, default: 2, range: 1...16,
+        summary: "PostgreSQL connections the consumer writes over, in parallel; each partition is written by one, in order.")
     public static let breakerFailures = ConfigKey.integer(
         "consumer.breaker_failures", scope: .consumer, default: 5, range: 1...1_000_000,
         summary: "Consecutive DB failures that open the circuit.")
@@ -38,7 +41,7 @@ public enum ConsumerKeys {
     /// In `--help` and docs order.
     public static let all: [AnyConfigKey] = [
         .init(groupID), .init(dlqTopic), .init(sessionTimeoutMs), .init(postgresURL), .init(postgresSSLMode), .init(batchSize),
-        .init(batchMaxWaitMs), .init(breakerFailures), .init(breakerResetMs), .init(joinGraceMs),
+        .init(batchMaxWaitMs), .init(writeConnections), .init(breakerFailures), .init(breakerResetMs), .init(joinGraceMs),
         .init(stallAfterMs),
     ]
 }

@@ -121,10 +121,19 @@ final class PQConnection {
         return raw.map { PQResult(taking: $0) }
     }
 
-    /// Wraps `PQputCopyData`: 1 = queued, -1 = error (see `errorMessage`).
-    func putCopyData(_ bytes: [UInt8]) -> Int32 {
+    /// Sends `bytes` as COPY data, `chunkBytes` per `PQputCopyData` call; false at the first
+    /// call that failed (see `errorMessage`). Wraps `PQputCopyData`.
+    func putCopyData(_ bytes: [UInt8], chunkBytes: Int) -> Bool {
         bytes.withUnsafeBytes { buffer in
-            PQputCopyData(handle, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(buffer.count))
+            let chunk = max(1, chunkBytes)
+            var offset = 0
+            while offset < buffer.count {
+                let count = min(chunk, buffer.count - offset)
+                let start = buffer.baseAddress.map { ($0 + offset).assumingMemoryBound(to: CChar.self) }
+                guard PQputCopyData(handle, start, Int32(count)) == 1 else { return false }
+                offset += count
+            }
+            return true
         }
     }
 

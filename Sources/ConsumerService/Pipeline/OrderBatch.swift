@@ -1,0 +1,88 @@
+import SharedKafka
+import SharedPostgres
+
+/// A decoded batch, kept per partition: each partition's valid orders (and their COPY rows,
+/// encoded at decode time), its dead letters and its commit position (highest offset + 1).
+/// Kept per partition so a revoke drops a partition without re-encoding anything, and so the
+/// batch splits over the write lanes by partition (`split(by:)`), each partition always on its
+/// lane, so its orders are written in order.
+struct OrderBatch {
+    /// One partition's share.
+    struct Slice {
+        var messageCount = 0
+        var records: [OrderRecord] = []
+        var rows = PostgresCopyRows(columnCount: OrderStore.columns.count)
+        var letters: [DeadLetter] = []
+        var commit = OffsetCommitter.Position(offset: .min, timestampMs: nil)
+
+        /// Appends the same partition's next messages.
+        mutating func append(_ later: Slice) {
+            messageCount += later.messageCount
+            records += later.records
+            rows.append(contentsOf: later.rows)
+            letters += later.letters
+            if later.commit.offset > commit.offset { commit = later.commit }
+        }
+    }
+
+    private(set) var slices: [TopicPartition: Slice] = [:]
+    /// When the poll that handed out its oldest messages returned: a partition assigned after
+    /// this instant was revoked since, so its messages here are stale (the new assignment reads
+    /// them again from the committed offset).
+    var polledAt: ContinuousClock.Instant = .now
+
+    var isEmpty: Bool { slices.isEmpty }
+    var messageCount: Int { slices.values.reduce(0) { $0 + $1.messageCount } }
+    var partitions: Set<TopicPartition> { Set(slices.keys) }
+    var records: [OrderRecord] { slices.values.flatMap(\.records) }
+    var letters: [DeadLetter] { slices.values.flatMap(\.letters) }
+    var commits: [TopicPartition: OffsetCommitter.Position] { slices.mapValues(\.commit) }
+
+    /// Every partition's COPY rows, one after the other.
+    var rows: PostgresCopyRows {
+        var all = PostgresCopyRows(
+            columnCount: OrderStore.columns.count, reservingCapacity: slices.values.reduce(0) { $0 + $1.rows.bytes.count })
+        for slice in slices.values { all.append(contentsOf: slice.rows) }
+        return all
+    }
+
+    /// Adds one message's outcome: a valid order (with its COPY row) or a dead letter.
+    mutating func add(_ message: KafkaMessage, order record: OrderRecord?, letter: DeadLetter?) {
+        let partition = message.topicPartition
+        var slice = slices.removeValue(forKey: partition) ?? Slice()
+        slice.messageCount += 1
+        if let record {
+            record.appendCopyRow(to: &slice.rows)
+            slice.records.append(record)
+        }
+        if let letter { slice.letters.append(letter) }
+        if message.offset + 1 > slice.commit.offset {
+            slice.commit = OffsetCommitter.Position(offset: message.offset + 1, timestampMs: message.timestampMs)
+        }
+        slices[partition] = slice
+    }
+
+    /// Appends a batch polled later (its offsets are higher on every partition they share).
+    mutating func append(_ later: OrderBatch) {
+        polledAt = isEmpty ? later.polledAt : min(polledAt, later.polledAt)
+        for (partition, slice) in later.slices {
+            slices[partition, default: Slice()].append(slice)
+        }
+    }
+
+    /// Forgets `partitions` (revoked, or no longer assigned).
+    mutating func drop(_ partitions: Set<TopicPartition>) {
+        for partition in partitions { slices[partition] = nil }
+    }
+
+    /// The batch split by `lane` (every partition of the batch must have one): each part
+    /// holds the partitions of one lane.
+    func split(by lane: [TopicPartition: Int]) -> [Int: OrderBatch] {
+        var parts: [Int: OrderBatch] = [:]
+        for (partition, slice) in slices {
+            let index = lane[partition] ?? 0
+            parts[index, default: { var part = OrderBatch(); part.polledAt = polledAt; return part }()].slices[partition] = slice
+        }
+        return parts
+    }
+}

@@ -1,0 +1,80 @@
+@testable import ConsumerService
+@testable import SharedKafka
+@testable import SharedOrders
+@testable import SharedPostgres
+import Testing
+
+@Suite struct OrderBatchTests {
+    private func batch(_ counts: [Int32: Int], firstOffset: Int64 = 0) throws -> OrderBatch {
+        var batch = OrderBatch()
+        let orders = try ConsumerTestSupport.orders(counts.values.reduce(0, +), instance: "BATCH\(firstOffset)")
+        var next = 0
+        for (partition, count) in counts.sorted(by: { $0.key < $1.key }) {
+            for index in 0..<count {
+                let offset = firstOffset + Int64(index)
+                let message = KafkaMessage(
+                    topic: "t", partition: partition, offset: offset, key: nil, value: [], headers: [], timestampMs: 1000 + offset)
+                let order = orders[next]
+                next += 1
+                batch.add(message, order: OrderRecord(order: order, topic: "t", partition: partition, offset: offset), letter: nil)
+            }
+        }
+        return batch
+    }
+
+    private func tp(_ partition: Int32) -> TopicPartition { TopicPartition(topic: "t", partition: partition) }
+
+    @Test func keepsEachPartitionsOrdersRowsAndPosition() throws {
+        let b = try batch([0: 3, 1: 2])
+        #expect(b.messageCount == 5)
+        #expect(b.commits == [tp(0): .init(offset: 3, timestampMs: 1002), tp(1): .init(offset: 2, timestampMs: 1001)])
+        #expect(b.rows.rowCount == 5)
+        #expect(b.rows.bytes == OrderStore.encode(b.records).bytes)
+    }
+
+    @Test func splitsByLaneKeepingEachPartitionWhole() throws {
+        let b = try batch([0: 6, 1: 1, 2: 3, 3: 2])
+        let parts = b.split(by: [tp(0): 0, tp(1): 1, tp(2): 1, tp(3): 0])
+        #expect(parts.keys.sorted() == [0, 1])
+        #expect(parts[0]?.partitions == [tp(0), tp(3)])
+        #expect(parts[1]?.partitions == [tp(1), tp(2)])
+        #expect(parts[0]?.messageCount == 8 && parts[1]?.messageCount == 4)
+        #expect(parts[1]?.records.filter { $0.partition == 2 }.map(\.offset) == [0, 1, 2])
+        #expect(parts[0]?.polledAt == b.polledAt)
+        #expect(OrderBatch().split(by: [:]).isEmpty)
+    }
+
+    @Test func partitionsRevokedOrAssignedAgainSinceThePollAreStale() throws {
+        var b = try batch([0: 1, 1: 1, 2: 1])
+        let polled = ContinuousClock.now
+        b.polledAt = polled
+        var s = OrderConsumerPipeline.State()
+        s.assigned = [tp(0), tp(2)]  // 1 was revoked since
+        s.assignedAt = [tp(0): polled - .seconds(5), tp(2): polled + .milliseconds(1)]  // 2 came back after the poll
+        #expect(OrderConsumerPipeline.stalePartitions(of: b, in: s) == [tp(1), tp(2)])
+        // A later poll's batch appended keeps the older instant: still stale as a whole.
+        var later = try batch([2: 1], firstOffset: 5)
+        later.polledAt = polled + .milliseconds(2)
+        b.append(later)
+        #expect(b.polledAt == polled)
+        #expect(OrderConsumerPipeline.stalePartitions(of: b, in: s).contains(tp(2)))
+        // An empty batch (a lane's queue) takes the instant of what is appended to it.
+        var queue = OrderBatch()
+        queue.polledAt = polled - .seconds(60)
+        queue.append(later)
+        #expect(queue.polledAt == later.polledAt)
+    }
+
+    @Test func appendKeepsTheHighestPositionAndDropForgetsPartitions() throws {
+        var b = try batch([0: 2, 1: 2])
+        b.append(try batch([0: 2], firstOffset: 10))
+        #expect(b.commits[tp(0)] == .init(offset: 12, timestampMs: 1011))
+        #expect(b.messageCount == 6)
+        #expect(b.records.filter { $0.partition == 0 }.map(\.offset) == [0, 1, 10, 11])
+        b.drop([tp(0)])
+        #expect(b.partitions == [tp(1)])
+        #expect(b.rows.rowCount == 2)
+        b.drop([tp(1)])
+        #expect(b.isEmpty)
+    }
+}
