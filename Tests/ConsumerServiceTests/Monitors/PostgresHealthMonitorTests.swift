@@ -20,7 +20,7 @@ import Testing
             let client = try PostgresClient(url: pg.url, label: "health")
             let sink = LogSink.memory()
             let monitor = PostgresHealthMonitor(
-                client: client, storeClient: harness.storeClient, pipeline: harness.pipeline, metrics: harness.metrics,
+                client: client, storeClients: [harness.storeClient], pipeline: harness.pipeline, metrics: harness.metrics,
                 interval: .milliseconds(100), logger: LogSetup.makeLogger(label: "health", service: "test", sink: sink))
 
             #expect(await monitor.check() == nil)
