@@ -1,6 +1,8 @@
+import SharedCore
+import SharedOrders
+
 /// Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And
 /// Jitter"): attempt n waits a uniformly random time in [0, min(maximum, initial × 2ⁿ)].
-import SharedCore
 struct Backoff: Sendable, Equatable {
     var initial: Duration
     var maximum: Duration
@@ -26,9 +28,9 @@ struct Backoff: Sendable, Equatable {
         return .nanoseconds(Int64.random(in: 0...ceilingNanoseconds, using: &generator))
     }
 
-    /// A random delay in [0, ceiling(attempt)] from the system generator.
+    /// A random delay in [0, ceiling(attempt)] from a generator seeded by the system.
     func delay(attempt: Int) -> Duration {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64()
         return delay(attempt: attempt, using: &generator)
     }
 }

@@ -65,7 +65,7 @@ struct ProducerConfig: Sendable, Equatable {
         if let given = try r.readOptional(ProducerKeys.instanceID) {
             instanceID = given
         } else {
-            var rng = SystemRandomNumberGenerator()
+            var rng = SplitMix64()
             instanceID = OrderIDGenerator.makeInstanceID(using: &rng)
             r.replaceLast(ProducerKeys.instanceID.name, value: "\(instanceID) (random)")
         }

@@ -26,9 +26,9 @@ public struct OrderGenerator: Sendable {
         order(at: now, using: &rng)
     }
 
-    /// One new order dated now, from the system random generator.
+    /// One new order dated now, from a generator seeded by the system.
     public func makeOrder() -> Order {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64()
         return makeOrder(at: .now(), using: &rng)
     }
 

@@ -19,7 +19,7 @@ public final class OrderIDGenerator: Sendable {
 
     /// Uses a random 8-character instance id.
     public convenience init() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64()
         try! self.init(instanceID: Self.makeInstanceID(using: &rng))  // a made id always matches
     }
 

@@ -7,10 +7,12 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         state = seed
     }
 
-    /// Seeded from the system generator.
+    /// Seeded from the system generator, through the standard library's own default generator:
+    /// a local `SystemRandomNumberGenerator` (zero-sized) passed `inout` is a modifying access of
+    /// one global address, which ThreadSanitizer reports as a race between any two threads doing
+    /// it (swiftlang/swift#66099). So no code of ours holds one; it asks for a seeded generator.
     public init() {
-        var system = SystemRandomNumberGenerator()
-        state = system.next()
+        state = UInt64.random(in: .min ... .max)
     }
 
     public mutating func next() -> UInt64 {

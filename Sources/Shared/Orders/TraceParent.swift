@@ -46,9 +46,9 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
         return try! TraceParent(traceIDHigh: high, traceIDLow: low, parentID: parent)  // ids are non-zero
     }
 
-    /// A new random trace from the system generator.
+    /// A new random trace from a generator seeded by the system.
     public static func generate() -> TraceParent {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64()
         return generate(using: &rng)
     }
 

@@ -22,10 +22,11 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         self.init(state: (mix.next(), mix.next(), mix.next(), mix.next()))
     }
 
-    /// Seeded with 256 bits from the system generator.
+    /// Seeded with 256 bits from the system generator (as `SplitMix64()` explains, not through a
+    /// `SystemRandomNumberGenerator` of our own).
     public init() {
-        var system = SystemRandomNumberGenerator()
-        self.init(state: (system.next(), system.next(), system.next(), system.next()))
+        let word = { UInt64.random(in: .min ... .max) }
+        self.init(state: (word(), word(), word(), word()))
     }
 
     @inline(__always)
