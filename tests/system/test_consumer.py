@@ -417,6 +417,8 @@ def test_migrate_only_applies_the_schema_in_parallel_and_a_bad_config_value_exit
     assert code == 2, err
     assert "consumer.batch_size" in err and "KAFKATRACE_CONSUMER_BATCH_SIZE" in err, err
     assert "1–50000" in err, err  # says what is allowed
+    for line in err.splitlines():  # JSON like every other line on stderr, not a bare text line
+        assert json.loads(line)["level"] == "critical", line
 
 
 def test_migrations_log_only_json_lines(postgres):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import consume_all, http, metric_value, wait_until
+from conftest import binary, consume_all, http, metric_value, wait_until
 
 TOPIC = "food-orders"
 CALLER_TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -251,3 +251,17 @@ def test_fatal_idempotence_error_fails_readiness_and_exits_non_zero(devcluster, 
     events = log_events(p)
     fatal = [e for e in events if e.get("level") == "critical" and "fatal Kafka producer error" in e.get("message", "")]
     assert fatal and fatal[0]["code"] == "OUT_OF_ORDER_SEQUENCE_NUMBER"
+
+
+@pytest.mark.parametrize("args, env, names", [
+    (["--bench-orders", "x"], {}, "--bench-orders"),
+    ([], {"KAFKATRACE_ORDER_RATE": "fast"}, "KAFKATRACE_ORDER_RATE"),
+])
+def test_bad_flags_or_configuration_exit_2_with_one_json_line(args, env, names):
+    full = {"PATH": "/usr/bin:/bin", **env}
+    done = subprocess.run([binary("kafkatrace-producer"), *args], env=full, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2, done
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    event = json.loads(lines[0])  # JSON like every other line on stderr
+    assert event["level"] == "critical" and names in event["error"], event

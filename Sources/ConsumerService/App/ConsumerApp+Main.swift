@@ -26,7 +26,7 @@ extension ConsumerApp {
                 return 0
             }
         } catch {
-            FileHandle.standardError.write(Data("kafkatrace-consumer: \(error)\n".utf8))
+            LogSetup.reportStartupError(error, service: "consumer")
             return 2
         }
         LogSetup.bootstrap(service: "consumer", level: config.common.log.level, format: config.common.log.format)

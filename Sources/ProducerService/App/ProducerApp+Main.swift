@@ -17,7 +17,7 @@ extension ProducerApp {
         do {
             benchOrders = try extractBenchOrders(&arguments)
         } catch {
-            printError("\(error)")
+            LogSetup.reportStartupError(error, service: "producer")
             return 2
         }
         let config: ProducerConfig
@@ -38,7 +38,7 @@ extension ProducerApp {
                 return 0
             }
         } catch {
-            printError("\(error)")
+            LogSetup.reportStartupError(error, service: "producer")
             return 2
         }
         LogSetup.bootstrap(service: "producer", level: config.common.log.level, format: config.common.log.format)
@@ -72,9 +72,5 @@ extension ProducerApp {
             throw .invalidValue(key: benchFlag, value: text, allowed: "a whole number ≥ 1", source: .flag(benchFlag))
         }
         return value
-    }
-
-    private static func printError(_ message: String) {
-        FileHandle.standardError.write(Data("kafkatrace-producer: \(message)\n".utf8))
     }
 }

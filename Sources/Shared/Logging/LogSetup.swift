@@ -33,4 +33,13 @@ public enum LogSetup {
             makeHandler(label: label, service: service, level: level, format: format, sink: sink)
         }
     }
+
+    /// The one line of a daemon that will not start because of its flags or configuration. The
+    /// log's own level and format come from that configuration, so it is not set up yet; the line
+    /// is JSON anyway, like every other line on stderr (journald and log shippers parse it), with
+    /// the error's full text (which key, its source, what is allowed) in `error`.
+    public static func reportStartupError(_ error: any Error, service: String, sink: LogSink = .standardError) {
+        makeLogger(label: "kafkatrace.\(service)", service: service, level: .info, format: .json, sink: sink)
+            .critical("not starting: invalid flags or configuration", metadata: [LogKeys.error: "\(error)"])
+    }
 }
