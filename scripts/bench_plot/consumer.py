@@ -69,23 +69,31 @@ def consumer_progress(ax, data):
     return True
 
 
-def consumer_rss(ax, data):
-    rounds = read_lines(data / "consumer.json")
-    if not rounds:
-        return False
-    for r in rounds:
-        samples = read_pairs(data / r["rss_samples"])
+def rss_panel(ax, series, target_mb, xlabel, title):
+    """RSS curves from sample files ((label, path) pairs, "<epoch s> <kB>" lines, each drawn from
+    its first sample) with the goal as a dashed line; False when no file has samples."""
+    drawn = False
+    for label, path in series:
+        samples = read_pairs(path)
         if not samples:
             continue
         start = samples[0][0]
-        ax.plot([t - start for t, _ in samples], [kb / 1024 for _, kb in samples], label=f'round {r["round"]}')
-    ax.axhline(40, color=LIMIT, linestyle="--", linewidth=1, label="target 40 MB")
-    ax.set_xlabel("seconds since the consumer started")
+        ax.plot([t - start for t, _ in samples], [kb / 1024 for _, kb in samples], label=label)
+        drawn = True
+    if not drawn:
+        return False
+    ax.axhline(target_mb, color=LIMIT, linestyle="--", linewidth=1, label=f"target {target_mb} MB")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("RSS (MB)")
     ax.set_ylim(bottom=0)
-    ax.set_title("Consumer resident set while catching up")
+    ax.set_title(title)
     ax.legend(fontsize=8)
     return True
+
+
+def consumer_rss(ax, data):
+    series = [(f'round {r["round"]}', data / r["rss_samples"]) for r in read_lines(data / "consumer.json")]
+    return rss_panel(ax, series, 40, "seconds since the consumer started", "Consumer resident set while catching up")
 
 
 # ---- end to end (part 4) ----------------------------------------------------------------------
@@ -119,23 +127,9 @@ def latency_cdf(rate):
 
 
 def steady_rss(ax, data):
-    rows = read_lines(data / "end_to_end.json")
-    if not rows:
-        return False
-    for r in rows:
-        samples = read_pairs(data / r["ours"]["rss_samples"])
-        if not samples:
-            continue
-        start = samples[0][0]
-        ax.plot([t - start for t, _ in samples], [kb / 1024 for _, kb in samples],
-                label=f'{r["rate"]:g}/s, round {r["round"]}')
-    ax.axhline(30, color=LIMIT, linestyle="--", linewidth=1, label="target 30 MB")
-    ax.set_xlabel("seconds into the measured window")
-    ax.set_ylabel("RSS (MB)")
-    ax.set_ylim(bottom=0)
-    ax.set_title("Consumer resident set at a steady rate")
-    ax.legend(fontsize=8)
-    return True
+    series = [(f'{r["rate"]:g}/s, round {r["round"]}', data / r["ours"]["rss_samples"])
+              for r in read_lines(data / "end_to_end.json")]
+    return rss_panel(ax, series, 30, "seconds into the measured window", "Consumer resident set at a steady rate")
 
 
 PANELS = {
@@ -150,5 +144,11 @@ def panels(data_dir):
         if not (data_dir / name).exists():
             continue
         for draw in draws:
-            result.append((None, lambda ax, draw=draw: draw(ax, data_dir)))
+            result.append((None, lambda ax, draw=draw: draw(ax, data_dir) or _no_data(ax)))
     return result
+
+
+def _no_data(ax):
+    """A panel whose files are missing from this run says so instead of staying blank."""
+    ax.text(0.5, 0.5, "no data in this run", ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
