@@ -1,9 +1,11 @@
+import Dispatch
 import Synchronization
 
 extension KafkaConsumer {
     /// One turn of the poll thread: read messages, serve callbacks, answer waiters, and
     /// pause/resume everything around the buffer bound.
     func pollIteration() {
+        let isStuck = waitForRoomIfFull()
         let hasWaiters = state.withLock { !$0.waiters.isEmpty }
         var fresh: [KafkaMessage] = []
         var next = client.consumerPoll(timeoutMs: hasWaiters ? 10 : 50)
@@ -25,8 +27,9 @@ extension KafkaConsumer {
             }
             var change: (pause: Bool, partitions: [TopicPartition])?
             let active = Array(s.assignment.subtracting(s.userPaused))
-            if !s.isInternallyPaused && s.buffer.count >= bufferCapacity {
+            if !s.isInternallyPaused && isStuck {
                 s.isInternallyPaused = true
+                s.internalPauses += 1
                 change = (true, active)
             } else if s.isInternallyPaused && s.buffer.count <= bufferCapacity / 2 {
                 s.isInternallyPaused = false
@@ -129,5 +132,46 @@ extension KafkaConsumer {
             }
             return result.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         }
+    }
+
+    /// Backpressure without losing what librdkafka has fetched: while the buffer is full the
+    /// poll thread leaves the messages in librdkafka's queue (whose own bounds,
+    /// `queued.max.messages.kbytes`, stop fetching) and waits until `poll` has taken half of the
+    /// buffer. Only when it stays full for ``fullBufferWait`` (the pipeline is stuck) does the
+    /// poll thread go on polling, and the buffer bound pauses every partition, so rebalance
+    /// callbacks are served and the group keeps us. A pause costs what was fetched ahead: librdkafka
+    /// drops its queue of a paused partition, and a resume fetches it again.
+    /// Returns true when the buffer stayed full for all of ``fullBufferWait``.
+    private func waitForRoomIfFull() -> Bool {
+        let deadline = ContinuousClock.now + Self.fullBufferWait
+        while true {
+            let isFull = state.withLock { s -> Bool in
+                let isFull = !s.isPollThreadStopping && !s.isInternallyPaused && s.buffer.count >= bufferCapacity
+                s.isWaitingForRoom = isFull
+                return isFull
+            }
+            guard isFull else { return false }
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else {
+                state.withLock { $0.isWaitingForRoom = false }
+                return true
+            }
+            let slice = min(left, .milliseconds(100))
+            let nanoseconds = slice.components.seconds * 1_000_000_000 + slice.components.attoseconds / 1_000_000_000
+            _ = roomSignal.wait(timeout: .now() + .nanoseconds(Int(nanoseconds)))
+        }
+    }
+
+    /// Whether `poll`, having just taken from the buffer, should wake the poll thread waiting for room.
+    func wakePollThreadIfRoom(_ s: inout State) -> Bool {
+        guard s.isWaitingForRoom, s.buffer.count < bufferCapacity / 2 else { return false }
+        s.isWaitingForRoom = false
+        return true
+    }
+
+    /// Ends a wait for room at once (the poll thread is being stopped).
+    func releasePollThread() {
+        state.withLock { $0.isPollThreadStopping = true }
+        roomSignal.signal()
     }
 }

@@ -1,14 +1,17 @@
 import Logging
 import SharedLogging
 import SharedCore
+import Dispatch
 import Synchronization
 
 /// A consumer-group member over librdkafka with app-controlled commits.
 ///
-/// A dedicated poll thread calls `rd_kafka_consumer_poll` continuously, even while
-/// partitions are paused, so the group never evicts us for not polling. Messages go into a
-/// bounded buffer read with `poll(max:timeout:)`; when the buffer is full every partition is
-/// paused internally and resumed once half of it is drained.
+/// A dedicated poll thread calls `rd_kafka_consumer_poll`, also while partitions are paused,
+/// so the group never evicts us for not polling. Messages go into a bounded buffer read with
+/// `poll(max:timeout:)`. While the buffer is full the poll thread waits for room and leaves
+/// what librdkafka fetched in its queue (`queued.max.messages.kbytes` then stops fetching);
+/// only a buffer left full for ``fullBufferWait`` pauses every partition (resumed once half of
+/// it is drained), because a pause throws away what librdkafka has fetched ahead.
 ///
 /// Every call that waits for brokers has a bound, also while Kafka is down: commits
 /// (``commitTimeout``), lag queries (their `timeout`), and `close()` waits at most
@@ -35,6 +38,11 @@ public final class KafkaConsumer: Sendable {
         var assignment: Set<TopicPartition> = []
         var userPaused: Set<TopicPartition> = []
         var isInternallyPaused = false
+        /// The poll thread waits for `poll` to make room in the full buffer (`roomSignal`).
+        var isWaitingForRoom = false
+        var isPollThreadStopping = false
+        /// How often a buffer left full for ``KafkaConsumer/fullBufferWait`` paused everything.
+        var internalPauses = 0
         /// Per partition: the offset after the last message `poll` handed out.
         var handedOffsets: [TopicPartition: Int64] = [:]
         var isClosed = false
@@ -44,6 +52,11 @@ public final class KafkaConsumer: Sendable {
     let client: RDKafkaClient
     let state = Mutex(State())
     let bufferCapacity: Int
+    /// Signalled when the poll thread, waiting for room in the full buffer, may go on.
+    let roomSignal = DispatchSemaphore(value: 0)
+    /// How long the poll thread leaves a full buffer alone before it polls on and pauses
+    /// everything (see `waitForRoomIfFull`).
+    static let fullBufferWait = Duration.seconds(1)
     let onRebalanceEvent: @Sendable (RebalanceEvent) -> Void
     let reportError: @Sendable (KafkaError) -> Void
     let logger: Logger
@@ -127,13 +140,15 @@ public final class KafkaConsumer: Sendable {
         let limit = Swift.max(1, max)
         let deadline = ContinuousClock.now + timeout
         return await withCheckedContinuation { continuation in
-            let ready: [KafkaMessage]? = state.withLock { s in
+            let (ready, wake): ([KafkaMessage]?, Bool) = state.withLock { s in
                 if s.isClosed || !s.buffer.isEmpty || timeout <= .zero {
-                    return Self.take(&s, limit)
+                    let taken = Self.take(&s, limit)
+                    return (taken, wakePollThreadIfRoom(&s))
                 }
                 s.waiters.append(Waiter(max: limit, deadline: deadline, continuation: continuation))
-                return nil
+                return (nil, false)
             }
+            if wake { roomSignal.signal() }
             if let ready { continuation.resume(returning: ready) }
         }
         // (the resume for waiters happens on the poll thread)
@@ -214,6 +229,9 @@ public final class KafkaConsumer: Sendable {
     /// Messages buffered ahead of `poll`.
     var bufferedCount: Int { state.withLock { $0.buffer.count } }
 
+    /// How often the buffer stayed full long enough to pause every partition.
+    var internalPauseCount: Int { state.withLock { $0.internalPauses } }
+
     /// Leaves the group and stops polling: first refuses new background queries (lag) and waits
     /// up to ``closeWait`` for those in flight, then stops the poll thread, then
     /// `rd_kafka_consumer_close` (the revoke hook runs). Later calls throw `.closed`; pending
@@ -234,6 +252,7 @@ public final class KafkaConsumer: Sendable {
                         "closing the Kafka consumer with background queries still running",
                         metadata: [LogKeys.count: "\(stillRunning)", "waited": "\(Self.closeWait)"])
                 }
+                self.releasePollThread()
                 thread.stop()
                 client.consumerCloseBlocking()
             }
@@ -257,6 +276,7 @@ public final class KafkaConsumer: Sendable {
     /// Stops the poll thread; true if this call did it.
     private func stopPolling() -> Bool {
         guard let thread = takePollThread() else { return false }
+        releasePollThread()
         thread.stop()
         return true
     }

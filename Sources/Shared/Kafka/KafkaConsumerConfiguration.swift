@@ -16,12 +16,14 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// Messages buffered ahead of `poll`; above it every partition is paused (polling continues).
     public var bufferCapacity: Int = 10_000
     /// Memory of librdkafka's side. `fetchMaxBytes` (`fetch.max.bytes`, librdkafka's default
-    /// 50 MiB; at least `message.max.bytes`, 1 000 000) bounds one fetch response; the poll
-    /// thread moves what arrives into the buffer at once, and the buffer's bound pauses
-    /// fetching. `prefetchKilobytes` (`queued.max.messages.kbytes`, default 64 MiB) is only a
-    /// safety net above that: librdkafka 2.0.2 stops fetching a partition whose queue is over
-    /// a threshold and looks again only after up to a second (nothing wakes it when the queue
-    /// drains), so a threshold the queue reaches in normal operation stalls the consumer —
+    /// 50 MiB; at least `message.max.bytes`, 1 000 000) bounds one fetch response.
+    /// `prefetchKilobytes` (`queued.max.messages.kbytes`, librdkafka's default 64 MiB) bounds
+    /// what librdkafka fetches ahead of the consumer's buffer; while the application is slower
+    /// than Kafka (catching up) the queue sits at this bound, so it is most of the consumer's
+    /// memory then. It also sets the speed of catching up: librdkafka 2.0.2 stops fetching once
+    /// the queue is over it and looks again only when its broker thread next wakes (up to a
+    /// second; nothing wakes it when the queue drains), so the bound must hold about a second
+    /// of consumption or the consumer stalls (`scripts/bench` part 2: 16 MiB ≈ 40 000 orders).
     /// `queued.min.messages` keeps its default (100 000) for the same reason.
     public var prefetchKilobytes: Int = 16_384
     public var fetchMaxBytes: Int = 1_048_576

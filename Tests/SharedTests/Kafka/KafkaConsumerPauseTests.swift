@@ -84,6 +84,10 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(30)
         while first.bufferedCount < 4, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(first.bufferedCount >= 4)
+        // Left full for `fullBufferWait`, the buffer pauses the partition (so callbacks are served).
+        let pauseDeadline = ContinuousClock.now + .seconds(30)
+        while first.internalPauseCount == 0, ContinuousClock.now < pauseDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(first.internalPauseCount == 1)
 
         // The revoke empties the buffer (so the poll thread lifts its pause while nothing is
         // assigned); the assign must leave the partition fetching.
