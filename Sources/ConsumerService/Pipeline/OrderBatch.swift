@@ -3,10 +3,8 @@ import SharedPostgres
 
 /// A decoded batch, kept per partition: each partition's valid orders (and their COPY rows,
 /// encoded at decode time), its dead letters and its commit position (highest offset + 1).
-/// Kept per partition so a revoke drops a partition without re-encoding anything, and so the
-/// batch splits over the write lanes by partition (`split(by:)`), each partition always on its
-/// lane, so its orders are written in order.
-struct OrderBatch {
+/// Kept per partition so a revoke drops a partition without re-encoding anything.
+struct OrderBatch: LaneQueueable {
     /// One partition's share.
     struct Slice {
         var messageCount = 0
@@ -73,16 +71,5 @@ struct OrderBatch {
     /// Forgets `partitions` (revoked, or no longer assigned).
     mutating func drop(_ partitions: Set<TopicPartition>) {
         for partition in partitions { slices[partition] = nil }
-    }
-
-    /// The batch split by `lane` (every partition of the batch must have one): each part
-    /// holds the partitions of one lane.
-    func split(by lane: [TopicPartition: Int]) -> [Int: OrderBatch] {
-        var parts: [Int: OrderBatch] = [:]
-        for (partition, slice) in slices {
-            let index = lane[partition] ?? 0
-            parts[index, default: { var part = OrderBatch(); part.polledAt = polledAt; return part }()].slices[partition] = slice
-        }
-        return parts
     }
 }

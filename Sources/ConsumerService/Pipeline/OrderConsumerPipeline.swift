@@ -11,16 +11,17 @@ import Synchronization
 /// The consumer's main loop, as a ServiceLifecycle `Service`, in overlapping stages:
 ///
 /// 1. the poll loop takes what has arrived (`poll(max: batchSize, timeout: batchMaxWait)`: at
-///    least one message, never waiting to fill a batch, so batches grow only under load),
-///    decodes and validates each message (invalid ones become dead letters), encodes the valid
-///    ones as COPY rows, and queues each partition's share on that partition's write lane
-///    (`WriteLane`; a partition keeps its lane while it is assigned);
+///    least one message, never waiting to fill a batch, so batches grow only under load) and
+///    queues each partition's messages on that partition's write lane (`WriteLane`; a partition
+///    keeps its lane while it is assigned);
 /// 2. each lane (one per PostgreSQL connection, `consumer.write_connections`) takes everything
-///    queued for it as one batch when its previous write is done, and writes it: dead letters to
-///    the DLQ (acknowledged), orders into PostgreSQL (`OrderStore`, all or nothing); only after
-///    both, hands its positions (per partition: highest offset + 1) to the `OffsetCommitter`,
-///    which commits them in the background. Nothing is committed that is not in the database
-///    (or on the DLQ).
+///    queued for it as one batch, decodes and validates it (invalid messages become dead
+///    letters, valid orders are encoded as COPY rows) while its previous batch is still being
+///    written, so the lanes decode in parallel with each other and with PostgreSQL; then writes
+///    it once the previous write is done: dead letters to the DLQ (acknowledged), orders into
+///    PostgreSQL (`OrderStore`, all or nothing); only after both, hands its positions (per
+///    partition: highest offset + 1) to the `OffsetCommitter`, which commits them in the
+///    background. Nothing is committed that is not in the database (or on the DLQ).
 ///
 /// A lane writes one batch at a time, in poll order, so a partition's (a key's) orders are
 /// written in order; a slow write holds back only its own lane. PostgreSQL failures are
@@ -95,7 +96,7 @@ final class OrderConsumerPipeline: Service, Sendable {
     let consumer: KafkaConsumer
     /// One store per write connection, each fed by its lane (same index).
     let stores: [OrderStore]
-    let lanes: [WriteLane]
+    let lanes: [WriteLane<PolledMessages>]
     let deadLetters: DeadLetterPublisher
     let breaker: CircuitBreaker
     let readiness: Readiness
@@ -230,12 +231,12 @@ final class OrderConsumerPipeline: Service, Sendable {
                 // Taken after the poll returned: messages of a later assignment can only be
                 // handed out after it (a revoke purges the buffer first), so a partition
                 // assigned after this instant marks these messages as stale (`process`).
-                let batch = decode(messages, polledAt: .now)
-                // Backpressure: about one batch queued over all lanes (memory: the backlog stays
-                // in the bounded buffer and librdkafka, not in decoded orders).
-                let laneLimit = max(1, configuration.batchSize / lanes.count)
-                for (lane, part) in batch.split(by: laneOf(batch.partitions)) {
-                    await lanes[lane].waitForRoom(limit: laneLimit)
+                let polledAt = ContinuousClock.now
+                // Backpressure: about one batch queued per lane (memory: the backlog stays in the
+                // bounded buffer and librdkafka, not in decoded orders).
+                let lanesOf = laneOf(Set(messages.map(\.topicPartition)))
+                for (lane, part) in PolledMessages.split(messages, polledAt: polledAt, by: lanesOf) {
+                    await lanes[lane].waitForRoom(limit: max(1, configuration.batchSize))
                     lanes[lane].append(part)
                 }
             }
@@ -245,10 +246,17 @@ final class OrderConsumerPipeline: Service, Sendable {
         await waitForCommits()
     }
 
-    /// One write lane: writes what its queue holds, one batch after the other, until closed.
+    /// One write lane, until closed: decodes what its queue holds while its previous batch is
+    /// being written, then writes it once that write is done (one write at a time, in poll order).
     private func runLane(_ index: Int) async {
-        while let batch = await lanes[index].next(), !isStopRequested {
-            await process(batch, lane: index)
+        await withTaskGroup(of: Void.self) { write in
+            while let polled = await lanes[index].next() {
+                let batch = decode(polled.messages, polledAt: polled.polledAt)
+                await write.next()
+                if isStopRequested { break }
+                write.addTask { await self.process(batch, lane: index) }
+            }
+            await write.waitForAll()
         }
     }
 

@@ -1,16 +1,16 @@
 import Synchronization
 
-/// The queue in front of one write connection: the poll loop appends each batch's share of
+/// The queue in front of one write connection: the poll loop appends each poll's share of
 /// the partitions this lane writes (`append`), the lane's task takes everything queued as one
 /// batch when its previous write is done (`next`). So a lane writes one batch at a time, in
 /// poll order (each partition's orders in order), batches grow with the backlog (what queued up
 /// during a write is the next write), and a slow write holds back only its own lane's partitions.
 /// `waitForRoom` keeps the queue to about one batch: the poll loop waits there instead of
 /// running ahead, so the consumer's bounded buffer (and librdkafka behind it) takes the backlog.
-final class WriteLane: Sendable {
+final class WriteLane<Part: LaneQueueable>: Sendable {
     private struct State {
-        var pending = OrderBatch()
-        var taker: CheckedContinuation<OrderBatch?, Never>?
+        var pending = Part()
+        var taker: CheckedContinuation<Part?, Never>?
         var roomWaiters: [CheckedContinuation<Void, Never>] = []
         var isClosed = false
     }
@@ -18,30 +18,30 @@ final class WriteLane: Sendable {
     private let state = Mutex(State())
 
     /// Queues `part` (merged with what is queued already).
-    func append(_ part: OrderBatch) {
+    func append(_ part: Part) {
         guard !part.isEmpty else { return }
-        let handover: (CheckedContinuation<OrderBatch?, Never>, OrderBatch)? = state.withLock { s in
+        let handover: (CheckedContinuation<Part?, Never>, Part)? = state.withLock { s in
             guard !s.isClosed else { return nil }
             s.pending.append(part)
             guard let taker = s.taker else { return nil }
             s.taker = nil
-            defer { s.pending = OrderBatch() }
+            defer { s.pending = Part() }
             return (taker, s.pending)
         }
         if let (taker, batch) = handover { taker.resume(returning: batch) }
     }
 
     /// Everything queued, waiting until something is; nil once closed.
-    func next() async -> OrderBatch? {
+    func next() async -> Part? {
         await withCheckedContinuation { continuation in
-            let taken: (OrderBatch?, [CheckedContinuation<Void, Never>])? = state.withLock { s in
+            let taken: (Part?, [CheckedContinuation<Void, Never>])? = state.withLock { s in
                 if s.isClosed { return (nil, []) }
                 guard !s.pending.isEmpty else {
                     s.taker = continuation
                     return nil
                 }
                 defer {
-                    s.pending = OrderBatch()
+                    s.pending = Part()
                     s.roomWaiters = []
                 }
                 return (s.pending, s.roomWaiters)
@@ -69,7 +69,7 @@ final class WriteLane: Sendable {
     func close() {
         let (taker, waiters) = state.withLock { s in
             s.isClosed = true
-            s.pending = OrderBatch()
+            s.pending = Part()
             defer {
                 s.taker = nil
                 s.roomWaiters = []

@@ -32,18 +32,6 @@ import Testing
         #expect(b.rows.bytes == OrderStore.encode(b.records).bytes)
     }
 
-    @Test func splitsByLaneKeepingEachPartitionWhole() throws {
-        let b = try batch([0: 6, 1: 1, 2: 3, 3: 2])
-        let parts = b.split(by: [tp(0): 0, tp(1): 1, tp(2): 1, tp(3): 0])
-        #expect(parts.keys.sorted() == [0, 1])
-        #expect(parts[0]?.partitions == [tp(0), tp(3)])
-        #expect(parts[1]?.partitions == [tp(1), tp(2)])
-        #expect(parts[0]?.messageCount == 8 && parts[1]?.messageCount == 4)
-        #expect(parts[1]?.records.filter { $0.partition == 2 }.map(\.offset) == [0, 1, 2])
-        #expect(parts[0]?.polledAt == b.polledAt)
-        #expect(OrderBatch().split(by: [:]).isEmpty)
-    }
-
     @Test func partitionsRevokedOrAssignedAgainSinceThePollAreStale() throws {
         var b = try batch([0: 1, 1: 1, 2: 1])
         let polled = ContinuousClock.now

@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func takesEverythingQueuedInOrderAsOneBatch() async throws {
-        let lane = WriteLane()
+        let lane = WriteLane<OrderBatch>()
         lane.append(try batch(partition: 0, offsets: 0..<3))
         lane.append(try batch(partition: 1, offsets: 0..<2))
         lane.append(try batch(partition: 0, offsets: 3..<5))
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func aWaitingTakerGetsTheNextAppendAndCloseEndsIt() async throws {
-        let lane = WriteLane()
+        let lane = WriteLane<OrderBatch>()
         let taker = Task { await lane.next() }
         try await Task.sleep(for: .milliseconds(50))
         lane.append(try batch(partition: 2, offsets: 10..<11))
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func waitForRoomHoldsTheProducerUntilTheQueueIsTaken() async throws {
-        let lane = WriteLane()
+        let lane = WriteLane<OrderBatch>()
         lane.append(try batch(partition: 0, offsets: 0..<4))
         let released = Mutex(false)
         let waiter = Task {
