@@ -129,7 +129,8 @@ public enum OrderCodec {
         if case .array(let lines)? = items {
             for (i, line) in lines.enumerated() {
                 guard case .object(let members) = line else { continue }
-                missing += ItemFields(members).missing.map { "\(p)items[\(i)].\($0)" }
+                let fields = ItemFields(members)
+                if !fields.isComplete { missing += fields.missing.map { "\(p)items[\(i)].\($0)" } }
             }
         }
         if !missing.isEmpty { throw .missingFields(missing) }
@@ -158,8 +159,9 @@ public enum OrderCodec {
             throw .wrongType(field: "\(prefix)items[\(index)]", expected: "object", actual: value.typeName)
         }
         let fields = ItemFields(members)
-        let path = { (key: String) in "\(prefix)items[\(index)].\(key)" }
-        if let first = fields.missing.first { throw .missingFields([path(first)]) }  // checked by the caller
+        // Paths are built only for an error (this runs for every line of every order).
+        func path(_ key: String) -> String { "\(prefix)items[\(index)].\(key)" }
+        if !fields.isComplete, let first = fields.missing.first { throw .missingFields([path(first)]) }  // checked by the caller
         let id = try string(fields.itemID, path("item_id"))
         let n = try string(fields.name, path("name"))
         let q = try number(fields.quantity, path("quantity"))
@@ -184,6 +186,8 @@ public enum OrderCodec {
             }
         }
 
+        var isComplete: Bool { itemID != nil && name != nil && quantity != nil && price != nil }
+
         /// The names of the absent fields, in contract order.
         var missing: [String] {
             [(itemID, "item_id"), (name, "name"), (quantity, "quantity"), (price, "unit_price")]
@@ -191,26 +195,26 @@ public enum OrderCodec {
         }
     }
 
-    private static func string(_ v: JSONValue?, _ field: String) throws(OrderDecodingError) -> String {
-        guard let v else { throw .missingFields([field]) }
-        guard case .string(let s) = v else { throw .wrongType(field: field, expected: "string", actual: v.typeName) }
+    private static func string(_ v: JSONValue?, _ field: @autoclosure () -> String) throws(OrderDecodingError) -> String {
+        guard let v else { throw .missingFields([field()]) }
+        guard case .string(let s) = v else { throw .wrongType(field: field(), expected: "string", actual: v.typeName) }
         return s
     }
 
-    private static func number(_ v: JSONValue?, _ field: String) throws(OrderDecodingError) -> JSONNumber {
-        guard let v else { throw .missingFields([field]) }
-        guard case .number(let n) = v else { throw .wrongType(field: field, expected: "number", actual: v.typeName) }
+    private static func number(_ v: JSONValue?, _ field: @autoclosure () -> String) throws(OrderDecodingError) -> JSONNumber {
+        guard let v else { throw .missingFields([field()]) }
+        guard case .number(let n) = v else { throw .wrongType(field: field(), expected: "number", actual: v.typeName) }
         return n
     }
 
-    private static func optionalString(_ v: JSONValue?, _ field: String) throws(OrderDecodingError) -> String? {
+    private static func optionalString(_ v: JSONValue?, _ field: @autoclosure () -> String) throws(OrderDecodingError) -> String? {
         guard let v else { return nil }
-        return try string(v, field)
+        return try string(v, field())
     }
 
-    private static func optionalNumber(_ v: JSONValue?, _ field: String) throws(OrderDecodingError) -> JSONNumber? {
+    private static func optionalNumber(_ v: JSONValue?, _ field: @autoclosure () -> String) throws(OrderDecodingError) -> JSONNumber? {
         guard let v else { return nil }
-        return try number(v, field)
+        return try number(v, field())
     }
 }
 
