@@ -18,7 +18,9 @@ extension KafkaConsumer {
             next = client.consumerPoll(timeoutMs: 0)
         }
         let now = ContinuousClock.now
+        if fresh.isEmpty { kickStalledFetches(now: now) }
         let (answers, pauseChange) = state.withLock { s in
+            if !fresh.isEmpty { s.lastMessageAt = now }
             s.buffer.append(contentsOf: fresh)
             var answers: [(CheckedContinuation<[KafkaMessage], Never>, [KafkaMessage])] = []
             while let waiter = s.waiters.first, !s.buffer.isEmpty || waiter.deadline <= now {

@@ -43,6 +43,11 @@ public final class KafkaConsumer: Sendable {
         var isPollThreadStopping = false
         /// How often a buffer left full for ``KafkaConsumer/fullBufferWait`` paused everything.
         var internalPauses = 0
+        /// When the poll thread last read a message from librdkafka.
+        var lastMessageAt: ContinuousClock.Instant = .now
+        var lastFetchKickAt: ContinuousClock.Instant = .now
+        /// How often `kickStalledFetches` restarted a stalled fetch.
+        var fetchKicks = 0
         /// Per partition: the offset after the last message `poll` handed out.
         var handedOffsets: [TopicPartition: Int64] = [:]
         var isClosed = false
@@ -231,6 +236,9 @@ public final class KafkaConsumer: Sendable {
 
     /// How often the buffer stayed full long enough to pause every partition.
     var internalPauseCount: Int { state.withLock { $0.internalPauses } }
+
+    /// How often the poll thread restarted a fetch stalled after a full queue.
+    var fetchKickCount: Int { state.withLock { $0.fetchKicks } }
 
     /// Leaves the group and stops polling: first refuses new background queries (lag) and waits
     /// up to ``closeWait`` for those in flight, then stops the poll thread, then

@@ -1,0 +1,57 @@
+import Synchronization
+
+extension KafkaConsumer {
+    /// How long librdkafka's queue may stay empty, with messages known to be waiting on the
+    /// brokers, before the poll thread restarts the fetch (`kickStalledFetches`). A fetch of data
+    /// that is there answers within milliseconds; the stall it ends lasts up to a second.
+    static let fetchStallKick = Duration.milliseconds(10)
+    /// The least time between two such restarts (one may throw away a fetch in flight).
+    static let fetchKickInterval = Duration.milliseconds(100)
+
+    /// Ends librdkafka's fetch stall after a full queue. librdkafka 2.0.2 stops fetching once
+    /// its queue is over `queued.max.messages.kbytes` and looks again only when its broker
+    /// thread next wakes, up to a second later (later librdkafka documents this as
+    /// `fetch.queue.backoff.ms`, default 1000 ms): nothing wakes it when the application drains
+    /// the queue. So a consumer catching up would stall for most of a second each time the
+    /// queue filled, unless the queue held a second of consumption (memory).
+    ///
+    /// Called by the poll thread after a turn that read nothing: when nothing has arrived for
+    /// ``fetchStallKick`` although the brokers' last answers showed more messages (the cached
+    /// high watermark is past our position), it seeks those partitions to the application's
+    /// position, which wakes their broker threads to fetch at once. librdkafka's queue is empty
+    /// then, so the seek throws nothing away but a fetch that may be in flight; the position is
+    /// the one after the last message taken from librdkafka, so nothing is skipped or read twice.
+    /// Wraps `rd_kafka_get_watermark_offsets`, `rd_kafka_seek_partitions`.
+    func kickStalledFetches(now: ContinuousClock.Instant) {
+        let candidates: [(TopicPartition, Int64)]? = state.withLock { s in
+            guard !s.isInternallyPaused, now - s.lastMessageAt >= Self.fetchStallKick,
+                now - s.lastFetchKickAt >= Self.fetchKickInterval
+            else { return nil }
+            return s.assignment.subtracting(s.userPaused).compactMap { partition in
+                Self.applicationPosition(of: partition, in: s).map { (partition, $0) }
+            }
+        }
+        guard let candidates, !candidates.isEmpty else { return }
+        let behind = candidates.compactMap { partition, position -> TopicPartitionOffset? in
+            guard let high = client.cachedWatermarks(partition)?.high, position < high else { return nil }
+            return TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: position)
+        }
+        guard !behind.isEmpty else { return }
+        // Re-checked under the lock: the pipeline may have paused or rewound meanwhile.
+        let stillValid = state.withLock { s -> Bool in
+            let isValid = !s.isInternallyPaused
+                && behind.allSatisfy { s.assignment.contains($0.topicPartition) && !s.userPaused.contains($0.topicPartition) }
+            if isValid {
+                s.lastFetchKickAt = now
+                s.fetchKicks += 1
+            }
+            return isValid
+        }
+        guard stillValid else { return }
+        do throws(KafkaError) {
+            try client.seek(behind)
+        } catch {
+            reportError(error)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+@testable import SharedKafka
+@testable import TestSupport
+import Testing
+
+/// librdkafka 2.0.2 stops fetching once its queue is over `queued.max.messages.kbytes` and
+/// looks again up to a second later; the poll thread restarts such a stalled fetch itself.
+@Suite struct KafkaConsumerFetchKickTests {
+    private func produce(_ cluster: RDKafkaMockCluster, topic: String, count: Int, size: Int) async throws {
+        let producer = try KafkaProducer(
+            properties: KafkaTestSupport.producerProperties(cluster, ["compression.codec": "none"]), onDeliveryReport: { _ in })
+        for index in 0..<count {
+            var value = Array(String(format: "%08d", index).utf8)
+            value += [UInt8](repeating: UInt8(ascii: "x"), count: size - value.count)
+            try producer.send(topic: topic, key: nil, value: value, id: UInt64(index))
+        }
+        #expect(await producer.flush(timeout: .seconds(20)) == 0)
+    }
+
+    private func index(_ message: KafkaMessage) -> Int {
+        Int(String(decoding: (message.value ?? []).prefix(8), as: UTF8.self)) ?? -1
+    }
+
+    @Test func aFetchStalledByAFullQueueIsRestartedWithoutLosingOrRepeatingMessages() async throws {
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("kick", partitions: 1)
+        try await produce(cluster, topic: topic, count: 5_000, size: 1_000)
+        var configuration = KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)")
+        // Fetches of ~8 messages, a queue of ~16 and a buffer of 20: the queue fills while the
+        // buffer waits for room, and many fetches are needed.
+        // A queue of ~256 messages and a buffer of 100, drained slower than fetched: the queue
+        // fills while the buffer waits for room, many times over. (Without the restart this
+        // run took 3 s instead of 0.5 s, stalled each time; the count is what is checked.)
+        configuration.prefetchKilobytes = 256
+        configuration.bufferCapacity = 100
+        let consumer = try KafkaConsumer(configuration: configuration)
+        try consumer.subscribe(topics: [topic])
+        var seen: [Int] = []
+        let deadline = ContinuousClock.now + .seconds(60)
+        while seen.count < 5_000, ContinuousClock.now < deadline {
+            seen += await consumer.poll(max: 50, timeout: .milliseconds(100)).map(index)
+            try await Task.sleep(for: .milliseconds(1))  // slower than the fetch: the queue fills
+        }
+        #expect(seen == Array(0..<5_000))
+        #expect(consumer.fetchKickCount > 0)
+        #expect(consumer.internalPauseCount == 0)
+        await consumer.close()
+    }
+
+    @Test func aConsumerThatHasReadEverythingIsNotKicked() async throws {
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("no-kick", partitions: 2)
+        try await produce(cluster, topic: topic, count: 50, size: 100)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)"))
+        try consumer.subscribe(topics: [topic])
+        #expect(await KafkaTestSupport.consume(consumer, count: 50).count == 50)
+        let kicks = consumer.fetchKickCount
+        // Idle at the end of the log for several kick intervals: the brokers' answers show no
+        // more messages, so the waiting fetches are left alone.
+        #expect(await consumer.poll(max: 10, timeout: .milliseconds(800)).isEmpty)
+        #expect(consumer.fetchKickCount == kicks)
+        await consumer.close()
+    }
+}
