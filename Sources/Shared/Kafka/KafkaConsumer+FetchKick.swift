@@ -23,35 +23,37 @@ extension KafkaConsumer {
     /// the one after the last message taken from librdkafka, so nothing is skipped or read twice.
     /// Wraps `rd_kafka_get_watermark_offsets`, `rd_kafka_seek_partitions`.
     func kickStalledFetches(now: ContinuousClock.Instant) {
-        let candidates: [(TopicPartition, Int64)]? = state.withLock { s in
+        let candidates: (epoch: Int, positions: [(TopicPartition, Int64)])? = state.withLock { s in
             guard !s.isInternallyPaused, now - s.lastMessageAt >= Self.fetchStallKick,
                 now - s.lastFetchKickAt >= Self.fetchKickInterval
             else { return nil }
-            return s.assignment.subtracting(s.userPaused).compactMap { partition in
+            let positions = s.assignment.subtracting(s.userPaused).compactMap { partition in
                 Self.applicationPosition(of: partition, in: s).map { (partition, $0) }
             }
+            return (s.positionEpoch, positions)
         }
-        guard let candidates, !candidates.isEmpty else { return }
-        let behind = candidates.compactMap { partition, position -> TopicPartitionOffset? in
+        guard let candidates, !candidates.positions.isEmpty else { return }
+        let behind = candidates.positions.compactMap { partition, position -> TopicPartitionOffset? in
             guard let high = client.cachedWatermarks(partition)?.high, position < high else { return nil }
             return TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: position)
         }
         guard !behind.isEmpty else { return }
-        // Re-checked under the lock: the pipeline may have paused or rewound meanwhile.
-        let stillValid = state.withLock { s -> Bool in
-            let isValid = !s.isInternallyPaused
-                && behind.allSatisfy { s.assignment.contains($0.topicPartition) && !s.userPaused.contains($0.topicPartition) }
-            if isValid {
-                s.lastFetchKickAt = now
-                s.fetchKicks += 1
+        // Under the lock, and only if no rewind, resume or pause moved or stopped a partition since
+        // the positions were read: a rewind's seek must never be overtaken by this older one.
+        // (The seek only queues a request to librdkafka's threads; it does not wait.)
+        let error: KafkaError? = state.withLock { s in
+            guard s.positionEpoch == candidates.epoch, !s.isInternallyPaused,
+                behind.allSatisfy({ s.assignment.contains($0.topicPartition) && !s.userPaused.contains($0.topicPartition) })
+            else { return nil }
+            s.lastFetchKickAt = now
+            s.fetchKicks += 1
+            do throws(KafkaError) {
+                try client.seek(behind)
+                return nil
+            } catch {
+                return error
             }
-            return isValid
         }
-        guard stillValid else { return }
-        do throws(KafkaError) {
-            try client.seek(behind)
-        } catch {
-            reportError(error)
-        }
+        if let error { reportError(error) }
     }
 }

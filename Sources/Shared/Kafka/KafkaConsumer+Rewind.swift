@@ -15,6 +15,7 @@ extension KafkaConsumer {
         let wanted = Set(partitions)
         let (handed, unknown, isInternallyPaused) = state.withLock { s in
             s.userPaused.subtract(wanted)
+            s.positionEpoch += 1
             s.buffer.removeAll { wanted.contains($0.topicPartition) }
             var handed: [TopicPartitionOffset] = []
             var unknown: [TopicPartition] = []

@@ -48,6 +48,9 @@ public final class KafkaConsumer: Sendable {
         var lastFetchKickAt: ContinuousClock.Instant = .now
         /// How often `kickStalledFetches` restarted a stalled fetch.
         var fetchKicks = 0
+        /// Bumped whenever the application moves or stops fetching (pause, resume, rewind), so a
+        /// fetch restart based on older positions is dropped.
+        var positionEpoch = 0
         /// Per partition: the offset after the last message `poll` handed out.
         var handedOffsets: [TopicPartition: Int64] = [:]
         var isClosed = false
@@ -183,7 +186,10 @@ public final class KafkaConsumer: Sendable {
     /// Stops fetching `partitions`; polling (and group membership) continues.
     /// Wraps `rd_kafka_pause_partitions`.
     public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
-        state.withLock { $0.userPaused.formUnion(partitions) }
+        state.withLock { s in
+            s.userPaused.formUnion(partitions)
+            s.positionEpoch += 1
+        }
         try client.pause(partitions)
     }
 
@@ -191,6 +197,7 @@ public final class KafkaConsumer: Sendable {
     public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
         let isInternallyPaused = state.withLock { s in
             s.userPaused.subtract(partitions)
+            s.positionEpoch += 1
             return s.isInternallyPaused
         }
         if !isInternallyPaused { try resumeFetching(partitions) }
