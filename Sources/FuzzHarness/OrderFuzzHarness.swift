@@ -6,7 +6,9 @@ import SharedOrders
 /// and `decodeBatch` + `validate` per entry. Oracles besides "no crash": errors describe
 /// themselves (non-empty text, a rejected event names its problems), a batch never holds more
 /// than `maxOrders` entries, and an order that decodes re-encodes to bytes that decode to the
-/// same order (encode ∘ decode is a fixed point). Accepted: the input decoded as an event.
+/// same order (encode ∘ decode is a fixed point), and the event decoder's fast path (no
+/// `JSONValue` tree) agrees with the tree path whenever it answers. Accepted: the input decoded
+/// as an event.
 public enum OrderFuzzHarness {
     /// The batch cap the target passes to `decodeBatch`.
     public static let maxBatchOrders = 64
@@ -28,6 +30,16 @@ public enum OrderFuzzHarness {
         } catch {
             outcome.expect(!error.description.isEmpty, "decode: empty error description")
             outcome.expect(!error.problems.isEmpty, "decode: rejected without a problem: \(error)")
+        }
+        // The event decoder's path without the JSONValue tree must agree with the tree path
+        // whenever it does not decline.
+        if let fast = OrderCodec.eventDraftWithoutTree(bytes) {
+            do {
+                let tree = try OrderCodec.decodeDraft(bytes, presence: .event)
+                outcome.expect(fast == tree, "event draft without the tree \(fast) differs from the tree's \(tree)")
+            } catch {
+                outcome.violations.append("event draft without the tree accepted what the tree path rejects: \(error)")
+            }
         }
         do {
             let draft = try OrderCodec.decodeDraft(bytes, presence: .submission)

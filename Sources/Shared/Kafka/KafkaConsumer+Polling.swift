@@ -145,7 +145,7 @@ extension KafkaConsumer {
     /// drops its queue of a paused partition, and a resume fetches it again.
     /// Returns true when the buffer stayed full for all of ``fullBufferWait``.
     private func waitForRoomIfFull() -> Bool {
-        let deadline = ContinuousClock.now + Self.fullBufferWait
+        let deadline = ContinuousClock.now + fullBufferWait
         while true {
             let isFull = state.withLock { s -> Bool in
                 let isFull = !s.isPollThreadStopping && !s.isInternallyPaused && s.buffer.count >= bufferCapacity

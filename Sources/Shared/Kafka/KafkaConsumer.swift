@@ -64,7 +64,7 @@ public final class KafkaConsumer: Sendable {
     let roomSignal = DispatchSemaphore(value: 0)
     /// How long the poll thread leaves a full buffer alone before it polls on and pauses
     /// everything (see `waitForRoomIfFull`).
-    static let fullBufferWait = Duration.seconds(1)
+    let fullBufferWait: Duration
     let onRebalanceEvent: @Sendable (RebalanceEvent) -> Void
     let reportError: @Sendable (KafkaError) -> Void
     let logger: Logger
@@ -72,7 +72,8 @@ public final class KafkaConsumer: Sendable {
 
     /// Creates the consumer from raw librdkafka `properties` (must include `group.id`).
     /// - Parameters:
-    ///   - bufferCapacity: messages buffered ahead of `poll` before partitions are paused.
+    ///   - bufferCapacity: messages buffered ahead of `poll`; a full buffer holds fetching back.
+    ///   - fullBufferWait: how long a full buffer may stay full before every partition is paused.
     ///   - onRebalance: every assign / revoke / lost, on the poll thread.
     ///   - onStatistics: the statistics JSON every `statistics.interval.ms`.
     ///   - onError: errors from librdkafka (consume errors, broker errors).
@@ -81,6 +82,7 @@ public final class KafkaConsumer: Sendable {
     public init(
         properties: [String: String],
         bufferCapacity: Int = 10_000,
+        fullBufferWait: Duration = .seconds(1),
         onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
         onStatistics: (@Sendable (String) -> Void)? = nil,
         onError: (@Sendable (KafkaError) -> Void)? = nil,
@@ -101,6 +103,7 @@ public final class KafkaConsumer: Sendable {
             kind: .consumer, properties: properties, callbacks: callbacks, logLevel: SyslogLevel(logger.logLevel))
         self.logger = logger
         self.bufferCapacity = max(1, bufferCapacity)
+        self.fullBufferWait = fullBufferWait
         self.onRebalanceEvent = onRebalance ?? { _ in }
         self.reportError = onError ?? { _ in }
         link.set(self)
@@ -120,6 +123,7 @@ public final class KafkaConsumer: Sendable {
     ) throws(KafkaError) {
         try self.init(
             properties: configuration.properties, bufferCapacity: configuration.bufferCapacity,
+            fullBufferWait: configuration.fullBufferWait,
             onRebalance: onRebalance, onStatistics: onStatistics, onError: onError, logger: logger)
     }
 

@@ -8,12 +8,12 @@ struct JSONParser {
     /// The default nesting limit; an order needs 3 levels.
     static let defaultMaxDepth = 64
 
-    private let bytes: [UInt8]
-    private let end: Int
-    private var index: Int
-    private let maxDepth: Int
+    let bytes: [UInt8]
+    let end: Int
+    var index: Int
+    let maxDepth: Int
 
-    private init(bytes: [UInt8], range: Range<Int>, maxDepth: Int) {
+    init(bytes: [UInt8], range: Range<Int>, maxDepth: Int) {
         self.bytes = bytes
         self.index = max(0, min(range.lowerBound, bytes.count))
         self.end = max(self.index, min(range.upperBound, bytes.count))
@@ -40,7 +40,7 @@ struct JSONParser {
 
     // MARK: - Values
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < end {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -49,7 +49,7 @@ struct JSONParser {
         }
     }
 
-    private func peek() throws(JSONParseError) -> UInt8 {
+    func peek() throws(JSONParseError) -> UInt8 {
         guard index < end else { throw JSONParseError(.unexpectedEnd, at: index) }
         return bytes[index]
     }
@@ -64,7 +64,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
         let b = try peek()
         switch b {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
@@ -148,7 +148,7 @@ struct JSONParser {
 
     // MARK: - Strings
 
-    private mutating func parseString() throws(JSONParseError) -> String {
+    mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         let start = index
         var isASCII = true
@@ -254,7 +254,7 @@ struct JSONParser {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, accumulated as an exact decimal.
-    private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+    mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = index
         var negative = false
         if bytes[index] == UInt8(ascii: "-") {

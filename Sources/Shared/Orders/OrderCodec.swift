@@ -80,8 +80,17 @@ public enum OrderCodec {
     public static func decode(
         _ bytes: [UInt8], validator: OrderValidator = OrderValidator()
     ) throws(OrderDecodingError) -> Order {
-        let draft = try decodeDraft(bytes, presence: .event)
+        // The common case without the JSONValue tree; anything unusual takes the tree path.
+        let draft: OrderDraft
+        if let fast = JSONParser.orderEventDraft(bytes) { draft = fast } else { draft = try decodeDraft(bytes, presence: .event) }
         return try validator.makeOrder(from: draft, orderID: { _ in "" }, now: { OrderTimestamp(millisecondsSinceEpoch: 0) })
+    }
+
+    /// The draft of a Kafka event read without the `JSONValue` tree, or nil when that path
+    /// declines the input (then `decodeDraft(_:presence: .event)` decides). When not nil it equals
+    /// what `decodeDraft(_:presence: .event)` returns; the fuzz target checks exactly that.
+    public static func eventDraftWithoutTree(_ bytes: [UInt8]) -> OrderDraft? {
+        JSONParser.orderEventDraft(bytes)
     }
 
     /// Parses and structure-checks one order (no rule checks: use `OrderValidator`).

@@ -55,14 +55,30 @@ public struct PostgresCopyRows: Sendable {
     /// A text field, escaped.
     public mutating func text(_ value: String) {
         var value = value
-        value.withUTF8 { text(utf8: $0) }
+        value.withUTF8 { appendText($0) }
     }
 
     /// A text field from UTF-8 bytes, escaped.
+    public mutating func text(utf8 value: ArraySlice<UInt8>) {
+        value.withUnsafeBufferPointer { appendText($0) }
+    }
+
+    /// A text field from UTF-8 bytes, escaped.
+    public mutating func text(utf8 value: [UInt8]) {
+        value.withUnsafeBufferPointer { appendText($0) }
+    }
+
+    /// A text field from any UTF-8 bytes, escaped. (The overloads above are the fast ones: a
+    /// generic function is not specialized for callers in other modules.)
     public mutating func text(utf8 value: some Collection<UInt8>) {
+        if value.withContiguousStorageIfAvailable({ appendText($0) }) == nil {
+            Array(value).withUnsafeBufferPointer { appendText($0) }
+        }
+    }
+
+    private mutating func appendText(_ value: UnsafeBufferPointer<UInt8>) {
         separate()
-        let isPlain = value.withContiguousStorageIfAvailable { Self.isPlain($0) } ?? value.allSatisfy(Self.isPlain)
-        if isPlain {
+        if Self.isPlain(value) {
             bytes.append(contentsOf: value)
             return
         }

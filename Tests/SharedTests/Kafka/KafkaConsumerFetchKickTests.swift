@@ -32,6 +32,7 @@ import Testing
         // run took 3 s instead of 0.5 s, stalled each time; the count is what is checked.)
         configuration.prefetchKilobytes = 256
         configuration.bufferCapacity = 100
+        configuration.fullBufferWait = .seconds(30)  // no pause from a test task starved by the machine
         let consumer = try KafkaConsumer(configuration: configuration)
         try consumer.subscribe(topics: [topic])
         var seen: [Int] = []

@@ -113,6 +113,7 @@ import Testing
         try await produce(cluster, topic: topic, count: 300)
         var configuration = KafkaTestSupport.consumerConfiguration(cluster, group: "g-\(topic)")
         configuration.bufferCapacity = 20
+        configuration.fullBufferWait = .seconds(30)  // no pause from a test task starved by the machine
         let consumer = try KafkaConsumer(configuration: configuration)
         try consumer.subscribe(topics: [topic])
         var seen: [Int] = []
