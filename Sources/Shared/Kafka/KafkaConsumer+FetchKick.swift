@@ -5,8 +5,8 @@ extension KafkaConsumer {
     /// brokers, before the poll thread restarts the fetch (`kickStalledFetches`). A fetch of data
     /// that is there answers within milliseconds; the stall it ends lasts up to a second.
     static let fetchStallKick = Duration.milliseconds(10)
-    /// The least time between two such restarts (one may throw away a fetch in flight).
-    static let fetchKickInterval = Duration.milliseconds(100)
+    /// The least time between two such restarts.
+    static let fetchKickInterval = Duration.milliseconds(20)
 
     /// Ends librdkafka's fetch stall after a full queue. librdkafka 2.0.2 stops fetching once
     /// its queue is over `queued.max.messages.kbytes` and looks again only when its broker
@@ -15,16 +15,21 @@ extension KafkaConsumer {
     /// the queue. So a consumer catching up would stall for most of a second each time the
     /// queue filled, unless the queue held a second of consumption (memory).
     ///
-    /// Called by the poll thread after a turn that read nothing: when nothing has arrived for
+    /// Called by the poll thread after a turn that read nothing: when librdkafka's queue may
+    /// have reached its bound since the last restart (the only way into the stall: the poll
+    /// thread held fetching back for a full buffer, or read 90 % of the bound between two
+    /// moments the queue was empty), and nothing has arrived for
     /// ``fetchStallKick`` although the brokers' last answers showed more messages (the cached
     /// high watermark is past our position), it seeks those partitions to the application's
-    /// position, which wakes their broker threads to fetch at once. librdkafka's queue is empty
+    /// position, which wakes their broker threads to fetch at once. A consumer that keeps up, or
+    /// waits on slow fetches (a distant broker), never comes near the bound, so its fetches in
+    /// flight are never thrown away. librdkafka's queue is empty
     /// then, so the seek throws nothing away but a fetch that may be in flight; the position is
     /// the one after the last message taken from librdkafka, so nothing is skipped or read twice.
     /// Wraps `rd_kafka_get_watermark_offsets`, `rd_kafka_seek_partitions`.
     func kickStalledFetches(now: ContinuousClock.Instant) {
         let candidates: (epoch: Int, positions: [(TopicPartition, Int64)])? = state.withLock { s in
-            guard !s.isInternallyPaused, now - s.lastMessageAt >= Self.fetchStallKick,
+            guard s.hasHeldBackSinceKick, !s.isInternallyPaused, now - s.lastMessageAt >= Self.fetchStallKick,
                 now - s.lastFetchKickAt >= Self.fetchKickInterval
             else { return nil }
             let positions = s.assignment.subtracting(s.userPaused).compactMap { partition in
@@ -46,6 +51,7 @@ extension KafkaConsumer {
                 behind.allSatisfy({ s.assignment.contains($0.topicPartition) && !s.userPaused.contains($0.topicPartition) })
             else { return nil }
             s.lastFetchKickAt = now
+            s.hasHeldBackSinceKick = false
             s.fetchKicks += 1
             do throws(KafkaError) {
                 try client.seek(behind)

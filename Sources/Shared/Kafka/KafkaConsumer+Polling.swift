@@ -8,19 +8,30 @@ extension KafkaConsumer {
         let isStuck = waitForRoomIfFull()
         let hasWaiters = state.withLock { !$0.waiters.isEmpty }
         var fresh: [KafkaMessage] = []
+        var freshBytes = 0
         var next = client.consumerPoll(timeoutMs: hasWaiters ? 10 : 50)
         while let result = next {
             switch result {
-            case .success(let message): fresh.append(message)
+            case .success(let message):
+                freshBytes += (message.value?.count ?? 0) + (message.key?.count ?? 0)
+                fresh.append(message)
             case .failure(let error): if error.code != .partitionEOF { reportError(error) }
             }
             if fresh.count >= 1_000 { break }
             next = client.consumerPoll(timeoutMs: 0)
         }
+        let isQueueEmpty = next == nil
         let now = ContinuousClock.now
         if fresh.isEmpty { kickStalledFetches(now: now) }
         let (answers, pauseChange) = state.withLock { s in
             if !fresh.isEmpty { s.lastMessageAt = now }
+            // What librdkafka's queue held between two moments it was empty: near its bound
+            // (`queued.max.messages.kbytes`) it may have stopped fetching (`kickStalledFetches`).
+            s.bytesSinceQueueEmpty += freshBytes
+            if isQueueEmpty {
+                if s.bytesSinceQueueEmpty >= prefetchBytes / 10 * 9 { s.hasHeldBackSinceKick = true }
+                s.bytesSinceQueueEmpty = 0
+            }
             s.buffer.append(contentsOf: fresh)
             var answers: [(CheckedContinuation<[KafkaMessage], Never>, [KafkaMessage])] = []
             while let waiter = s.waiters.first, !s.buffer.isEmpty || waiter.deadline <= now {
@@ -150,6 +161,7 @@ extension KafkaConsumer {
             let isFull = state.withLock { s -> Bool in
                 let isFull = !s.isPollThreadStopping && !s.isInternallyPaused && s.buffer.count >= bufferCapacity
                 s.isWaitingForRoom = isFull
+                if isFull { s.hasHeldBackSinceKick = true }
                 return isFull
             }
             guard isFull else { return false }

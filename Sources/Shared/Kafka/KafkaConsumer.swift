@@ -46,6 +46,11 @@ public final class KafkaConsumer: Sendable {
         /// When the poll thread last read a message from librdkafka.
         var lastMessageAt: ContinuousClock.Instant = .now
         var lastFetchKickAt: ContinuousClock.Instant = .now
+        /// Since the last fetch restart, the poll thread waited for room, or librdkafka's queue
+        /// came near its bound (`kickStalledFetches`).
+        var hasHeldBackSinceKick = false
+        /// Message bytes read from librdkafka since its queue was last seen empty.
+        var bytesSinceQueueEmpty = 0
         /// How often `kickStalledFetches` restarted a stalled fetch.
         var fetchKicks = 0
         /// Bumped whenever the application moves or stops fetching (pause, resume, rewind), so a
@@ -65,6 +70,8 @@ public final class KafkaConsumer: Sendable {
     /// How long the poll thread leaves a full buffer alone before it polls on and pauses
     /// everything (see `waitForRoomIfFull`).
     let fullBufferWait: Duration
+    /// librdkafka's prefetch bound in bytes (`queued.max.messages.kbytes`; its default 64 MiB).
+    let prefetchBytes: Int
     let onRebalanceEvent: @Sendable (RebalanceEvent) -> Void
     let reportError: @Sendable (KafkaError) -> Void
     let logger: Logger
@@ -104,6 +111,7 @@ public final class KafkaConsumer: Sendable {
         self.logger = logger
         self.bufferCapacity = max(1, bufferCapacity)
         self.fullBufferWait = fullBufferWait
+        self.prefetchBytes = (properties["queued.max.messages.kbytes"].flatMap { Int($0) } ?? 65_536) * 1024
         self.onRebalanceEvent = onRebalance ?? { _ in }
         self.reportError = onError ?? { _ in }
         link.set(self)
