@@ -1,9 +1,10 @@
 import Dispatch
+import SharedCore
 import Synchronization
 
 extension KafkaConsumer {
-    /// One turn of the poll thread: read messages, serve callbacks, answer waiters, and
-    /// pause/resume everything around the buffer bound.
+    /// One turn of the poll thread: wait while the buffer is full, read messages, serve
+    /// callbacks, answer waiters, restart a stalled fetch, pause/resume a stuck buffer.
     func pollIteration() {
         let isStuck = waitForRoomIfFull()
         let hasWaiters = state.withLock { !$0.waiters.isEmpty }
@@ -170,9 +171,7 @@ extension KafkaConsumer {
                 state.withLock { $0.isWaitingForRoom = false }
                 return true
             }
-            let slice = min(left, .milliseconds(100))
-            let nanoseconds = slice.components.seconds * 1_000_000_000 + slice.components.attoseconds / 1_000_000_000
-            _ = roomSignal.wait(timeout: .now() + .nanoseconds(Int(nanoseconds)))
+            _ = roomSignal.wait(timeout: .now() + .nanoseconds(Int(min(left, .milliseconds(100)).wholeNanoseconds)))
         }
     }
 
