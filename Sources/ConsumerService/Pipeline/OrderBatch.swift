@@ -4,7 +4,7 @@ import SharedPostgres
 /// A decoded batch, kept per partition: each partition's valid orders (and their COPY rows,
 /// encoded at decode time), its dead letters and its commit position (highest offset + 1).
 /// Kept per partition so a revoke drops a partition without re-encoding anything.
-struct OrderBatch: LaneQueueable {
+struct OrderBatch {
     /// One partition's share.
     struct Slice {
         var messageCount = 0
@@ -12,15 +12,6 @@ struct OrderBatch: LaneQueueable {
         var rows = PostgresCopyRows(columnCount: OrderStore.columns.count)
         var letters: [DeadLetter] = []
         var commit = OffsetCommitter.Position(offset: .min, timestampMs: nil)
-
-        /// Appends the same partition's next messages.
-        mutating func append(_ later: Slice) {
-            messageCount += later.messageCount
-            records += later.records
-            rows.append(contentsOf: later.rows)
-            letters += later.letters
-            if later.commit.offset > commit.offset { commit = later.commit }
-        }
     }
 
     private(set) var slices: [TopicPartition: Slice] = [:]
@@ -58,14 +49,6 @@ struct OrderBatch: LaneQueueable {
             slice.commit = OffsetCommitter.Position(offset: message.offset + 1, timestampMs: message.timestampMs)
         }
         slices[partition] = slice
-    }
-
-    /// Appends a batch polled later (its offsets are higher on every partition they share).
-    mutating func append(_ later: OrderBatch) {
-        polledAt = isEmpty ? later.polledAt : min(polledAt, later.polledAt)
-        for (partition, slice) in later.slices {
-            slices[partition, default: Slice()].append(slice)
-        }
     }
 
     /// Forgets `partitions` (revoked, or no longer assigned).

@@ -96,7 +96,7 @@ final class OrderConsumerPipeline: Service, Sendable {
     let consumer: KafkaConsumer
     /// One store per write connection, each fed by its lane (same index).
     let stores: [OrderStore]
-    let lanes: [WriteLane<PolledMessages>]
+    let lanes: [WriteLane]
     let deadLetters: DeadLetterPublisher
     let breaker: CircuitBreaker
     let readiness: Readiness

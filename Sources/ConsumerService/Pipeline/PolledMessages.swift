@@ -3,7 +3,7 @@ import SharedKafka
 /// Messages as polled, not decoded yet: what the poll loop queues on a write lane. The lane
 /// decodes them itself (`OrderConsumerPipeline.decode`), so the lanes decode in parallel and the
 /// poll loop only polls and routes.
-struct PolledMessages: LaneQueueable {
+struct PolledMessages: Sendable {
     /// In poll order (each partition's messages in offset order).
     var messages: [KafkaMessage] = []
     /// When the poll that handed out the oldest of them returned (`OrderBatch.polledAt`).
@@ -30,13 +30,4 @@ struct PolledMessages: LaneQueueable {
         }
         return parts
     }
-}
-
-/// What a `WriteLane` queues: parts appended in poll order and merged into one.
-protocol LaneQueueable: Sendable {
-    init()
-    var isEmpty: Bool { get }
-    var messageCount: Int { get }
-    /// Merges a part queued later.
-    mutating func append(_ later: Self)
 }

@@ -7,10 +7,10 @@ import Synchronization
 /// during a write is the next write), and a slow write holds back only its own lane's partitions.
 /// `waitForRoom` keeps the queue to about one batch: the poll loop waits there instead of
 /// running ahead, so the consumer's bounded buffer (and librdkafka behind it) takes the backlog.
-final class WriteLane<Part: LaneQueueable>: Sendable {
+final class WriteLane: Sendable {
     private struct State {
-        var pending = Part()
-        var taker: CheckedContinuation<Part?, Never>?
+        var pending = PolledMessages()
+        var taker: CheckedContinuation<PolledMessages?, Never>?
         var roomWaiters: [CheckedContinuation<Void, Never>] = []
         var isClosed = false
     }
@@ -18,30 +18,30 @@ final class WriteLane<Part: LaneQueueable>: Sendable {
     private let state = Mutex(State())
 
     /// Queues `part` (merged with what is queued already).
-    func append(_ part: Part) {
+    func append(_ part: PolledMessages) {
         guard !part.isEmpty else { return }
-        let handover: (CheckedContinuation<Part?, Never>, Part)? = state.withLock { s in
+        let handover: (CheckedContinuation<PolledMessages?, Never>, PolledMessages)? = state.withLock { s in
             guard !s.isClosed else { return nil }
             s.pending.append(part)
             guard let taker = s.taker else { return nil }
             s.taker = nil
-            defer { s.pending = Part() }
+            defer { s.pending = PolledMessages() }
             return (taker, s.pending)
         }
         if let (taker, batch) = handover { taker.resume(returning: batch) }
     }
 
     /// Everything queued, waiting until something is; nil once closed.
-    func next() async -> Part? {
+    func next() async -> PolledMessages? {
         await withCheckedContinuation { continuation in
-            let taken: (Part?, [CheckedContinuation<Void, Never>])? = state.withLock { s in
+            let taken: (PolledMessages?, [CheckedContinuation<Void, Never>])? = state.withLock { s in
                 if s.isClosed { return (nil, []) }
                 guard !s.pending.isEmpty else {
                     s.taker = continuation
                     return nil
                 }
                 defer {
-                    s.pending = Part()
+                    s.pending = PolledMessages()
                     s.roomWaiters = []
                 }
                 return (s.pending, s.roomWaiters)
@@ -69,7 +69,7 @@ final class WriteLane<Part: LaneQueueable>: Sendable {
     func close() {
         let (taker, waiters) = state.withLock { s in
             s.isClosed = true
-            s.pending = Part()
+            s.pending = PolledMessages()
             defer {
                 s.taker = nil
                 s.roomWaiters = []
