@@ -64,6 +64,10 @@ public final class KafkaConsumer: Sendable {
 
     let client: RDKafkaClient
     let state = Mutex(State())
+    /// `bufferCapacity` when none is given (also `KafkaConsumerConfiguration`'s).
+    public static let defaultBufferCapacity = 10_000
+    /// `fullBufferWait` when none is given (also `KafkaConsumerConfiguration`'s).
+    public static let defaultFullBufferWait = Duration.seconds(1)
     let bufferCapacity: Int
     /// Signalled when the poll thread, waiting for room in the full buffer, may go on.
     let roomSignal = DispatchSemaphore(value: 0)
@@ -88,8 +92,8 @@ public final class KafkaConsumer: Sendable {
     ///     threads; its level also sets librdkafka's `log_level` unless `properties` do.
     public init(
         properties: [String: String],
-        bufferCapacity: Int = 10_000,
-        fullBufferWait: Duration = .seconds(1),
+        bufferCapacity: Int = defaultBufferCapacity,
+        fullBufferWait: Duration = defaultFullBufferWait,
         onRebalance: (@Sendable (RebalanceEvent) -> Void)? = nil,
         onStatistics: (@Sendable (String) -> Void)? = nil,
         onError: (@Sendable (KafkaError) -> Void)? = nil,

@@ -13,11 +13,11 @@ public struct KafkaConsumerConfiguration: Sendable {
     var autoOffsetReset: String = "earliest"
     /// 0 turns statistics off.
     public var statisticsInterval: Duration = .seconds(5)
-    /// Messages buffered ahead of `poll`; above it every partition is paused (polling continues).
-    public var bufferCapacity: Int = 10_000
+    /// Messages buffered ahead of `poll`; a full buffer holds fetching back (`fullBufferWait`).
+    public var bufferCapacity: Int = KafkaConsumer.defaultBufferCapacity
     /// How long a full buffer holds fetching back before every partition is paused (a pause
     /// throws away what librdkafka fetched ahead; it is for a stuck application).
-    public var fullBufferWait: Duration = .seconds(1)
+    public var fullBufferWait: Duration = KafkaConsumer.defaultFullBufferWait
     /// Memory of librdkafka's side. `fetchMaxBytes` (`fetch.max.bytes`, librdkafka's default
     /// 50 MiB; at least `message.max.bytes`, 1 000 000) bounds one fetch response.
     /// `prefetchKilobytes` (`queued.max.messages.kbytes`, librdkafka's default 64 MiB) bounds

@@ -12,7 +12,7 @@ extension JSONParser {
         return try? parser.orderEvent()
     }
 
-    private enum EventKey: CaseIterable {
+    private enum EventKey {
         case schemaVersion, orderID, customerID, items, totalAmount, status, createdAt
 
         static func match(_ key: ArraySlice<UInt8>) -> EventKey? {

@@ -63,12 +63,7 @@ public struct PostgresCopyRows: Sendable {
         value.withUnsafeBufferPointer { appendText($0) }
     }
 
-    /// A text field from UTF-8 bytes, escaped.
-    public mutating func text(utf8 value: [UInt8]) {
-        value.withUnsafeBufferPointer { appendText($0) }
-    }
-
-    /// A text field from any UTF-8 bytes, escaped. (The overloads above are the fast ones: a
+    /// A text field from any UTF-8 bytes, escaped. (The `ArraySlice` overload is the fast one: a
     /// generic function is not specialized for callers in other modules.)
     public mutating func text(utf8 value: some Collection<UInt8>) {
         if value.withContiguousStorageIfAvailable({ appendText($0) }) == nil {
