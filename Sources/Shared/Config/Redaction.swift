@@ -22,7 +22,22 @@ public enum Redaction {
 
     /// Hides the password in a libpq URI (`postgresql://user:pw@host/db`, `?password=pw`)
     /// or keyword/value string (`host=x password=pw`, `password='p w'`).
+    ///
+    /// Repeated until nothing changes, so redacting the result again finds nothing more: one pass
+    /// can expose more to hide, as when a password value swallows the `/` that ended the authority
+    /// and the next pass sees another `user:...@` (the fuzzer found that). It ends: every pass that
+    /// changes the text shrinks what lies outside placeholders, or fills an empty password once.
     public static func redactPostgresURL(_ url: String) -> String {
+        var text = url
+        while true {
+            let next = redactPostgresURLOnce(text)
+            if next == text { return text }
+            text = next
+        }
+    }
+
+    /// One pass of `redactPostgresURL`: the user-info password, then every `password=` value.
+    static func redactPostgresURLOnce(_ url: String) -> String {
         var text = url
         // URI user info: scheme://user:password@host
         if let schemeEnd = text.range(of: "://") {

@@ -10,6 +10,8 @@ import Testing
         ("host=db user=app password=pw dbname=x", "host=db user=app password=<redacted> dbname=x"),
         ("host=db password = 'p w\\' x' dbname=x", "host=db password = <redacted> dbname=x"),
         ("host=db password='p w\\' x't dbname=x", "host=db password=<redacted> dbname=x"),
+        // The password value swallows the `/` that ended the authority: a second pass would see `x@y`.
+        ("postgresql://u:pw@h&password=pw2/db&x@y", "postgresql://u:<redacted>@y"),
     ])
     func postgresURL(input: String, expected: String) {
         let once = Redaction.redactPostgresURL(input)
