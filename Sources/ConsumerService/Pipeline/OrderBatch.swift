@@ -37,8 +37,11 @@ struct OrderBatch {
 
     /// Adds one message's outcome: a valid order (with its COPY row) or a dead letter.
     mutating func add(_ message: KafkaMessage, order record: OrderRecord?, letter: DeadLetter?) {
-        let partition = message.topicPartition
-        var slice = slices.removeValue(forKey: partition) ?? Slice()
+        // One lookup, and the slice is changed in place (no copy of its rows).
+        Self.add(message, order: record, letter: letter, to: &slices[message.topicPartition, default: Slice()])
+    }
+
+    private static func add(_ message: KafkaMessage, order record: OrderRecord?, letter: DeadLetter?, to slice: inout Slice) {
         slice.messageCount += 1
         if let record {
             record.appendCopyRow(to: &slice.rows)
@@ -48,7 +51,13 @@ struct OrderBatch {
         if message.offset + 1 > slice.commit.offset {
             slice.commit = OffsetCommitter.Position(offset: message.offset + 1, timestampMs: message.timestampMs)
         }
-        slices[partition] = slice
+    }
+
+    /// Messages per topic (the consumed counter's label).
+    var messageCountByTopic: [String: Int64] {
+        var counts: [String: Int64] = [:]
+        for (partition, slice) in slices { counts[partition.topic, default: 0] += Int64(slice.messageCount) }
+        return counts
     }
 
     /// Forgets `partitions` (revoked, or no longer assigned).

@@ -111,9 +111,7 @@ extension OrderConsumerPipeline {
     func decode(_ messages: [KafkaMessage], polledAt: ContinuousClock.Instant) -> OrderBatch {
         var batch = OrderBatch()
         batch.polledAt = polledAt
-        var consumedByTopic: [String: Int64] = [:]
         for message in messages {
-            consumedByTopic[message.topic, default: 0] += 1
             do {
                 let order = try OrderCodec.decode(message.value ?? [])
                 let record = OrderRecord(order: order, topic: message.topic, partition: message.partition, offset: message.offset)
@@ -127,7 +125,7 @@ extension OrderConsumerPipeline {
                 batch.add(message, order: nil, letter: letter)
             }
         }
-        for (topic, count) in consumedByTopic { metrics.consumed(topic: topic).increment(by: count) }
+        for (topic, count) in batch.messageCountByTopic { metrics.consumed(topic: topic).increment(by: count) }
         return batch
     }
 

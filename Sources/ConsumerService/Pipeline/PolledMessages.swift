@@ -23,6 +23,10 @@ struct PolledMessages: Sendable {
     static func split(
         _ messages: [KafkaMessage], polledAt: ContinuousClock.Instant, by lane: [TopicPartition: Int]
     ) -> [Int: PolledMessages] {
+        // All on one lane (one lane, or one partition): the array as it is, nothing copied.
+        if let only = lane.values.first, lane.values.allSatisfy({ $0 == only }) {
+            return [only: PolledMessages(messages: messages, polledAt: polledAt)]
+        }
         var parts: [Int: PolledMessages] = [:]
         for message in messages {
             let index = lane[message.topicPartition] ?? 0

@@ -17,13 +17,13 @@ extension JSONParser {
 
         static func match(_ key: ArraySlice<UInt8>) -> EventKey? {
             switch key.count {
-            case 5: return key.elementsEqual("items".utf8) ? .items : nil
-            case 6: return key.elementsEqual("status".utf8) ? .status : nil
-            case 8: return key.elementsEqual("order_id".utf8) ? .orderID : nil
-            case 10: return key.elementsEqual("created_at".utf8) ? .createdAt : nil
-            case 11: return key.elementsEqual("customer_id".utf8) ? .customerID : nil
-            case 12: return key.elementsEqual("total_amount".utf8) ? .totalAmount : nil
-            case 14: return key.elementsEqual("schema_version".utf8) ? .schemaVersion : nil
+            case 5: return key.isUTF8("items") ? .items : nil
+            case 6: return key.isUTF8("status") ? .status : nil
+            case 8: return key.isUTF8("order_id") ? .orderID : nil
+            case 10: return key.isUTF8("created_at") ? .createdAt : nil
+            case 11: return key.isUTF8("customer_id") ? .customerID : nil
+            case 12: return key.isUTF8("total_amount") ? .totalAmount : nil
+            case 14: return key.isUTF8("schema_version") ? .schemaVersion : nil
             default: return nil
             }
         }
@@ -34,10 +34,10 @@ extension JSONParser {
 
         static func match(_ key: ArraySlice<UInt8>) -> ItemKey? {
             switch key.count {
-            case 4: return key.elementsEqual("name".utf8) ? .name : nil
-            case 7: return key.elementsEqual("item_id".utf8) ? .itemID : nil
-            case 8: return key.elementsEqual("quantity".utf8) ? .quantity : nil
-            case 10: return key.elementsEqual("unit_price".utf8) ? .unitPrice : nil
+            case 4: return key.isUTF8("name") ? .name : nil
+            case 7: return key.isUTF8("item_id") ? .itemID : nil
+            case 8: return key.isUTF8("quantity") ? .quantity : nil
+            case 10: return key.isUTF8("unit_price") ? .unitPrice : nil
             default: return nil
             }
         }
@@ -176,5 +176,13 @@ extension JSONParser {
     private static func set<T>(_ field: inout T?, _ value: T) throws(JSONParseError) {
         guard field == nil else { throw Self.declined }
         field = value
+    }
+}
+
+extension ArraySlice<UInt8> {
+    /// Whether these bytes are `name`'s UTF-8. Compares two buffers, where `elementsEqual(name.utf8)`
+    /// walks String's UTF-8 view one generic step at a time (3 % of the consumer's CPU in a profile).
+    fileprivate func isUTF8(_ name: StaticString) -> Bool {
+        name.withUTF8Buffer { name in withUnsafeBufferPointer { $0.elementsEqual(name) } }
     }
 }

@@ -24,6 +24,15 @@ import Testing
         #expect(PolledMessages.split([], polledAt: at, by: [:]).isEmpty)
     }
 
+    @Test func partitionsAllOnOneLaneGoThereAsPolled() {
+        let polled = [message(2, 0), message(1, 0), message(2, 1)]
+        let at = ContinuousClock.now
+        let parts = PolledMessages.split(polled, polledAt: at, by: [tp(1): 1, tp(2): 1])
+        #expect(parts.keys.sorted() == [1])
+        #expect(positions(parts[1]) == ["2:0", "1:0", "2:1"])
+        #expect(parts[1]?.polledAt == at)
+    }
+
     @Test func appendKeepsPollOrderAndTheOldestPollTime() {
         let first = ContinuousClock.now
         var queued = PolledMessages(messages: [message(0, 0), message(0, 1)], polledAt: first)
