@@ -403,6 +403,14 @@ def consumer() -> Board:
     b.timeseries("Rebalances by type", [
         (f"sum by (type) (increase(kafkatrace_consumer_rebalances_total{{{sel}}}[{RI}]))", "{{type}}")],
         "short", w=8)
+    b.timeseries("Fetch restarts and buffer pauses", [
+        (f"sum by (instance) (increase(kafkatrace_consumer_fetch_restarts_total{{{sel}}}[{RI}]))",
+         "fetch restarts {{instance}}"),
+        (f"sum by (instance) (increase(kafkatrace_consumer_buffer_pauses_total{{{sel}}}[{RI}]))",
+         "buffer pauses {{instance}}"),
+    ], "short", "Fetch restarts: the consumer restarted a fetch librdkafka 2.0.2 stopped at a full pre-fetch "
+        "queue (normal while catching up). Buffer pauses: the pipeline took nothing for a second and every "
+        "partition was paused; see PostgreSQL and the circuit breaker.", w=8)
     kafka_client_rows(b, job)
     return b
 

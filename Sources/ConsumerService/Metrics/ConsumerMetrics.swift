@@ -30,6 +30,10 @@ final class ConsumerMetrics: Sendable {
     let stalls: Counter
     let postgresConnectionsIdle: Gauge
     let postgresConnectionsBusy: Gauge
+    /// Fetches the Kafka consumer restarted after librdkafka stopped fetching at a full queue.
+    let fetchRestarts: Counter
+    /// Times a full consumer buffer paused every partition (the application stuck for a second).
+    let bufferPauses: Counter
 
     private let consumedByTopic: LabelledCounters
     private let invalidByReason: LabelledCounters
@@ -39,6 +43,9 @@ final class ConsumerMetrics: Sendable {
     private struct Caches {
         var lagMessages: [TopicPartition: Gauge] = [:]
         var lagSeconds: [TopicPartition: Gauge] = [:]
+        /// The Kafka consumer's totals last added to `fetchRestarts` / `bufferPauses`.
+        var fetchRestartsSeen = 0
+        var bufferPausesSeen = 0
     }
 
     private let caches = Mutex(Caches())
@@ -90,6 +97,12 @@ final class ConsumerMetrics: Sendable {
                 + "(partitions paused by the open circuit breaker are not counted).")
         stalls = registry.counter(
             "kafkatrace_consumer_stalls_total", help: "Partition stalls begun (lag, and no progress for consumer.stall_after_ms).")
+        fetchRestarts = registry.counter(
+            "kafkatrace_consumer_fetch_restarts_total",
+            help: "Stalled fetches the consumer restarted: librdkafka 2.0.2 stops fetching at a full pre-fetch queue and looks again up to 1 s later.")
+        bufferPauses = registry.counter(
+            "kafkatrace_consumer_buffer_pauses_total",
+            help: "Times the consumer's message buffer stayed full so long that every partition was paused (the pipeline stuck).")
         postgresConnectionsIdle = registry.gauge(
             "kafkatrace_postgres_connections", labels: [("state", "idle")], help: "PostgreSQL connections by state.")
         postgresConnectionsBusy = registry.gauge(
@@ -149,6 +162,17 @@ final class ConsumerMetrics: Sendable {
             return stale
         }
         for gauge in stale { registry.unregisterGauge(gauge) }
+    }
+
+    /// Adds to `fetchRestarts` / `bufferPauses` what the Kafka consumer's totals (since its
+    /// start) grew by since the last call.
+    func addConsumerTotals(fetchRestarts restarts: Int, bufferPauses pauses: Int) {
+        let (newRestarts, newPauses) = caches.withLock { c in
+            defer { (c.fetchRestartsSeen, c.bufferPausesSeen) = (max(restarts, c.fetchRestartsSeen), max(pauses, c.bufferPausesSeen)) }
+            return (max(0, restarts - c.fetchRestartsSeen), max(0, pauses - c.bufferPausesSeen))
+        }
+        if newRestarts > 0 { fetchRestarts.increment(by: Int64(newRestarts)) }
+        if newPauses > 0 { bufferPauses.increment(by: Int64(newPauses)) }
     }
 
     /// Sets the circuit-state gauge.

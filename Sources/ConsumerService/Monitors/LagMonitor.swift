@@ -6,7 +6,9 @@ import SharedKafka
 import Synchronization
 
 /// Every `interval` (5 s): `kafkatrace_consumer_lag_messages{topic,partition}` from the
-/// consumer's position and the high watermark, and `kafkatrace_consumer_lag_seconds`.
+/// consumer's position and the high watermark, and `kafkatrace_consumer_lag_seconds`; also
+/// brings `kafkatrace_consumer_fetch_restarts_total` / `_buffer_pauses_total` up to the Kafka
+/// consumer's own totals.
 ///
 /// Lag in seconds is an estimate: when a partition has lag, it is `now − timestamp of the last
 /// committed message` of that partition (or the time since the partition was assigned when
@@ -48,6 +50,8 @@ final class LagMonitor: Service, Sendable {
 
     /// One measurement (also called by tests).
     func update() async {
+        metrics.addConsumerTotals(
+            fetchRestarts: pipeline.consumer.fetchKickCount, bufferPauses: pipeline.consumer.internalPauseCount)
         let lags: [PartitionLag]
         do {
             lags = try await pipeline.consumer.lag(timeout: .seconds(2))

@@ -257,11 +257,11 @@ public final class KafkaConsumer: Sendable {
     /// Messages buffered ahead of `poll`.
     var bufferedCount: Int { state.withLock { $0.buffer.count } }
 
-    /// How often the buffer stayed full long enough to pause every partition.
-    var internalPauseCount: Int { state.withLock { $0.internalPauses } }
+    /// How often the buffer stayed full long enough to pause every partition (since start).
+    public var internalPauseCount: Int { state.withLock { $0.internalPauses } }
 
-    /// How often the poll thread restarted a fetch stalled after a full queue.
-    var fetchKickCount: Int { state.withLock { $0.fetchKicks } }
+    /// How often the poll thread restarted a fetch stalled after a full queue (since start).
+    public var fetchKickCount: Int { state.withLock { $0.fetchKicks } }
 
     /// Leaves the group and stops polling: first refuses new background queries (lag) and waits
     /// up to ``closeWait`` for those in flight, then stops the poll thread, then

@@ -34,6 +34,28 @@ import Testing
         #expect(MetricsTestSupport.value(registry, "kafkatrace_consumer_rebalances_total", ["type": "revoke"]) == 1)
     }
 
+    @Test func consumerTotalsAreAddedAsTheyGrow() {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = ConsumerMetrics(registry: registry, topic: "t")
+        func values() -> [Double] {
+            ["kafkatrace_consumer_fetch_restarts_total", "kafkatrace_consumer_buffer_pauses_total"].map {
+                MetricsTestSupport.value(registry, $0, [:])
+            }
+        }
+        #expect(registry.emitToString().contains("kafkatrace_consumer_fetch_restarts_total 0"))
+        #expect(registry.emitToString().contains("kafkatrace_consumer_buffer_pauses_total 0"))
+        metrics.addConsumerTotals(fetchRestarts: 3, bufferPauses: 0)
+        #expect(values() == [3, 0])
+        metrics.addConsumerTotals(fetchRestarts: 3, bufferPauses: 1)
+        #expect(values() == [3, 1])
+        metrics.addConsumerTotals(fetchRestarts: 10, bufferPauses: 1)
+        #expect(values() == [10, 1])
+        // Totals never go down; a smaller one (cannot happen) adds nothing and is not double-counted later.
+        metrics.addConsumerTotals(fetchRestarts: 2, bufferPauses: 1)
+        metrics.addConsumerTotals(fetchRestarts: 11, bufferPauses: 1)
+        #expect(values() == [11, 1])
+    }
+
     @Test func lagSeriesFollowTheAssignment() {
         let registry = PrometheusCollectorRegistry()
         let metrics = ConsumerMetrics(registry: registry, topic: "t")
