@@ -112,8 +112,14 @@ import Testing
                 }
             }
         }
-        let releaseAll = { @Sendable in for _ in 0...stuck { released.signal() } }  // the stuck calls and the bounded one
-        defer { releaseAll() }
+        let releaseAll = { @Sendable in for _ in 0..<stuck { released.signal() } }
+        // The bounded call blocks on a semaphore of its own, so that the safety release below,
+        // should it fire on a very slow machine, cannot let it return in time.
+        let boundedRelease = DispatchSemaphore(value: 0)
+        defer {
+            releaseAll()
+            boundedRelease.signal()
+        }
         // Should the calls below be held back after all, this ends the test (failing) instead of hanging it.
         DispatchQueue(label: "test.release").asyncAfter(deadline: .now() + 15, execute: releaseAll)
         // Every stuck call got a thread of its own.
@@ -123,7 +129,7 @@ import Testing
         #expect(try await KafkaBlocking.run("quick") { () throws(KafkaError) in 7 } == 7)
         do {
             _ = try await KafkaBlocking.run("bounded", waitingAtMost: .milliseconds(200)) { () throws(KafkaError) in
-                released.wait()
+                boundedRelease.wait()
             }
             Issue.record("expected a timeout")
         } catch {
