@@ -32,7 +32,8 @@ final class ConsumerMetrics: Sendable {
     let postgresConnectionsBusy: Gauge
     /// Fetches the Kafka consumer restarted after librdkafka stopped fetching at a full queue.
     let fetchRestarts: Counter
-    /// Times a full consumer buffer paused every partition (the application stuck for a second).
+    /// Times a full consumer buffer paused every partition (the application stuck for
+    /// `KafkaConsumer.defaultFullBufferWait`).
     let bufferPauses: Counter
 
     private let consumedByTopic: LabelledCounters
@@ -168,8 +169,10 @@ final class ConsumerMetrics: Sendable {
     /// start) grew by since the last call.
     func addConsumerTotals(fetchRestarts restarts: Int, bufferPauses pauses: Int) {
         let (newRestarts, newPauses) = caches.withLock { c in
-            defer { (c.fetchRestartsSeen, c.bufferPausesSeen) = (max(restarts, c.fetchRestartsSeen), max(pauses, c.bufferPausesSeen)) }
-            return (max(0, restarts - c.fetchRestartsSeen), max(0, pauses - c.bufferPausesSeen))
+            let added = (max(0, restarts - c.fetchRestartsSeen), max(0, pauses - c.bufferPausesSeen))
+            c.fetchRestartsSeen += added.0
+            c.bufferPausesSeen += added.1
+            return added
         }
         if newRestarts > 0 { fetchRestarts.increment(by: Int64(newRestarts)) }
         if newPauses > 0 { bufferPauses.increment(by: Int64(newPauses)) }

@@ -37,7 +37,7 @@ public enum Redaction {
     }
 
     /// One pass of `redactPostgresURL`: the user-info password, then every `password=` value.
-    static func redactPostgresURLOnce(_ url: String) -> String {
+    private static func redactPostgresURLOnce(_ url: String) -> String {
         var text = url
         // URI user info: scheme://user:password@host
         if let schemeEnd = text.range(of: "://") {
