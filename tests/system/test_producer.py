@@ -183,6 +183,45 @@ def test_broker_outage_delays_delivery_but_loses_nothing(devcluster, daemons):
     check_records(consume_all(devcluster.brokers, TOPIC, result["delivered"]), result["delivered"])
 
 
+def rss_mb(daemon) -> float:
+    with open(f"/proc/{daemon.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS line")
+
+
+def test_memory_of_an_outage_backlog_is_returned_once_it_is_delivered(devcluster, daemons):
+    """Kafka unreachable for a while: the producer queues a backlog (tens of MB). Once it is
+    delivered the memory goes back to the system (MallocTuning.releaseFreeMemory every second);
+    without that, glibc kept it and the RSS stayed at the backlog's high-water mark (27 → 62 MB)."""
+    p = daemons("producer", producer_env(devcluster, KAFKATRACE_ORDER_RATE=4000))
+    p.wait_ready()
+    time.sleep(3)
+    before = rss_mb(p)
+    for broker in (1, 2, 3):
+        devcluster.control(f"broker-down {broker}")
+    peak = before
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        peak = max(peak, rss_mb(p))
+        time.sleep(0.2)
+    for broker in (1, 2, 3):
+        devcluster.control(f"broker-up {broker}")
+    assert peak - before >= 15, f"the outage should build a backlog: RSS {before:.1f} → {peak:.1f} MB"
+
+    def caught_up():
+        m = p.metrics()
+        return (metric_value(m, "kafkatrace_producer_messages_produced_total")
+                - metric_value(m, "kafkatrace_producer_messages_delivered_total")) <= 100
+    wait_until(caught_up, timeout=60, what="delivery to catch up after the outage")
+    time.sleep(3)
+    after = rss_mb(p)
+    assert after - before <= (peak - before) / 3, \
+        f"RSS before {before:.1f} MB, backlog peak {peak:.1f} MB, delivered and 3 s later {after:.1f} MB"
+    stop_clean(p)
+
+
 def test_sigterm_under_load_exits_zero_with_nothing_undelivered(devcluster, daemons):
     p = daemons("producer", producer_env(devcluster, KAFKATRACE_ORDER_RATE=3000, KAFKATRACE_ORDER_BURST=10))
     p.wait_ready()

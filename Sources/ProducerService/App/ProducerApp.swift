@@ -78,6 +78,9 @@ final class ProducerApp: Sendable {
         self.topicMonitor = topicMonitor
         monitorReference.set(topicMonitor)
         let gauges = PeriodicService(every: .seconds(1)) { publisher.sampleGauges() }
+        // Freed memory back to the system every second: a backlog (Kafka unreachable for a
+        // while) leaves free pages in the heaps that glibc would otherwise keep for good.
+        let memory = PeriodicService(every: .seconds(1)) { MallocTuning.releaseFreeMemory() }
 
         let gate = IngestionGate()
         let router = Router()
@@ -109,7 +112,7 @@ final class ProducerApp: Sendable {
         // monitor, then the drain (ingestion answers 503, the producer flushes within its bound
         // and closes), and the HTTP server last, so /metrics and /ready answer during the flush.
         runner = DaemonRunner(
-            services: [httpServer, drain, topicMonitor, gauges, generator], readiness: readiness, logger: logger,
+            services: [httpServer, drain, topicMonitor, gauges, memory, generator], readiness: readiness, logger: logger,
             notifier: notifier, shutdownTimeout: shutdownTimeout + .seconds(3),
             isAlive: { topicMonitor.fatalError == nil })
     }
