@@ -35,6 +35,15 @@ def binary(name: str) -> str:
     return str(path)
 
 
+def rss_kb(daemon) -> int:
+    """A running daemon's resident set (VmRSS), kB."""
+    with open(f"/proc/{daemon.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS line")
+
+
 def wait_until(predicate, timeout=30.0, interval=0.1, what="condition"):
     deadline = time.monotonic() + timeout
     last = None

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import http, metric_value, wait_until
+from conftest import http, metric_value, rss_kb, wait_until
 
 RSS_LIMIT_KB = 200 * 1024
 MAX_CONNECTIONS = 64
@@ -55,14 +55,6 @@ def producer(devcluster, daemons):
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-def rss_kb(daemon) -> int:
-    with open(f"/proc/{daemon.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS line")
-
 
 def connect(daemon, timeout=5.0) -> socket.socket:
     s = socket.create_connection(("127.0.0.1", daemon.port), timeout=timeout)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import binary, consume_all, http, metric_value, wait_until
+from conftest import binary, consume_all, http, metric_value, rss_kb, wait_until
 
 TOPIC = "food-orders"
 CALLER_TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -184,11 +184,7 @@ def test_broker_outage_delays_delivery_but_loses_nothing(devcluster, daemons):
 
 
 def rss_mb(daemon) -> float:
-    with open(f"/proc/{daemon.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS line")
+    return rss_kb(daemon) / 1024
 
 
 def test_memory_of_an_outage_backlog_is_returned_once_it_is_delivered(devcluster, daemons):
