@@ -62,6 +62,13 @@ def flush_result(daemon):
     raise AssertionError(f"no flush line in the producer log\n{daemon.log()[-3000:]}")
 
 
+def backlog(daemon) -> float:
+    """Messages produced but not yet delivered (one scrape of /metrics)."""
+    m = daemon.metrics()
+    return (metric_value(m, "kafkatrace_producer_messages_produced_total")
+            - metric_value(m, "kafkatrace_producer_messages_delivered_total"))
+
+
 def stop_clean(daemon, timeout=30):
     code = daemon.stop(timeout=timeout)
     assert code == 0, f"producer exited {code}\n{daemon.log()[-3000:]}"
@@ -165,20 +172,13 @@ def test_broker_outage_delays_delivery_but_loses_nothing(devcluster, daemons):
     max_backlog = 0
     deadline = time.monotonic() + 4
     while time.monotonic() < deadline:
-        m = p.metrics()
-        backlog = (metric_value(m, "kafkatrace_producer_messages_produced_total")
-                   - metric_value(m, "kafkatrace_producer_messages_delivered_total"))
-        max_backlog = max(max_backlog, backlog)
+        max_backlog = max(max_backlog, backlog(p))
         time.sleep(0.2)
     devcluster.control("broker-up 1")
     devcluster.control("broker-up 2")
     assert max_backlog >= 10, f"the outage should hold messages back (max backlog {max_backlog})"
 
-    def caught_up():
-        m = p.metrics()
-        return (metric_value(m, "kafkatrace_producer_messages_produced_total")
-                - metric_value(m, "kafkatrace_producer_messages_delivered_total")) <= 5
-    wait_until(caught_up, timeout=60, what="delivery to catch up after the outage")
+    wait_until(lambda: backlog(p) <= 5, timeout=60, what="delivery to catch up after the outage")
     result = stop_clean(p)
     check_records(consume_all(devcluster.brokers, TOPIC, result["delivered"]), result["delivered"])
 
@@ -206,11 +206,7 @@ def test_memory_of_an_outage_backlog_is_returned_once_it_is_delivered(devcluster
         devcluster.control(f"broker-up {broker}")
     assert peak - before >= 15, f"the outage should build a backlog: RSS {before:.1f} → {peak:.1f} MB"
 
-    def caught_up():
-        m = p.metrics()
-        return (metric_value(m, "kafkatrace_producer_messages_produced_total")
-                - metric_value(m, "kafkatrace_producer_messages_delivered_total")) <= 100
-    wait_until(caught_up, timeout=60, what="delivery to catch up after the outage")
+    wait_until(lambda: backlog(p) <= 100, timeout=60, what="delivery to catch up after the outage")
     time.sleep(3)
     after = rss_mb(p)
     assert after - before <= (peak - before) / 3, \

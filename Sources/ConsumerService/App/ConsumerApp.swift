@@ -80,8 +80,7 @@ final class ConsumerApp: Sendable {
             configuration: config.common.http.serverConfiguration(shutdownTimeout: Self.httpStopMargin),
             router: router, metrics: HTTPMetrics(registry: registry), logger: logger)
 
-        // Freed memory back to the system every second (a burst leaves free pages in the heaps).
-        let memory = PeriodicService(every: .seconds(1)) { MallocTuning.releaseFreeMemory() }
+        let memory = PeriodicService.releasingFreeMemory()
 
         // Everything that runs, in start order; graceful shutdown stops them in reverse, each one
         // after the next has returned: the lag monitor (it queries the group consumer) before the

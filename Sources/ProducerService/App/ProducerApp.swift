@@ -78,9 +78,7 @@ final class ProducerApp: Sendable {
         self.topicMonitor = topicMonitor
         monitorReference.set(topicMonitor)
         let gauges = PeriodicService(every: .seconds(1)) { publisher.sampleGauges() }
-        // Freed memory back to the system every second: a backlog (Kafka unreachable for a
-        // while) leaves free pages in the heaps that glibc would otherwise keep for good.
-        let memory = PeriodicService(every: .seconds(1)) { MallocTuning.releaseFreeMemory() }
+        let memory = PeriodicService.releasingFreeMemory()
 
         let gate = IngestionGate()
         let router = Router()

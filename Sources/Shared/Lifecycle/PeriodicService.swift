@@ -1,4 +1,5 @@
 import ServiceLifecycle
+import SharedCore
 
 /// Runs `body` every `interval` until graceful shutdown: gauge sampling and other small periodic
 /// work that should show up in a daemon's service list rather than hide inside another service.
@@ -18,5 +19,14 @@ public struct PeriodicService: Service {
                 try await Task.sleep(for: interval)
             }
         }
+    }
+}
+
+extension PeriodicService {
+    /// Freed heap memory back to the system every second (`MallocTuning.releaseFreeMemory`): a
+    /// burst (a consumer catching up, a producer's backlog while Kafka was unreachable) leaves
+    /// free pages in glibc's heaps that it would otherwise keep for good. Both daemons run it.
+    public static func releasingFreeMemory() -> PeriodicService {
+        PeriodicService(every: .seconds(1)) { MallocTuning.releaseFreeMemory() }
     }
 }
