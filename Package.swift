@@ -7,6 +7,7 @@ import PackageDescription
 // The shared core is split into library targets, one per folder of Sources/Shared, so the
 // compiler checks the layering (docs/architecture.md); a module sees only what is below it:
 //   SharedCore                                  Duration helpers, weak references, version
+//   SharedJSON                                  the strict JSON reader (orders, config files, librdkafka's statistics)
 //   SharedLogging  SharedOrders                 JSON logging; the order domain
 //   SharedHTTP  SharedKafka  SharedPostgres     raw-socket HTTP server; librdkafka and libpq wrappers
 //   SharedLifecycle  SharedMetrics              ServiceGroup wiring, readiness, systemd; Prometheus
@@ -40,13 +41,13 @@ func shared(_ name: String, _ folder: String, _ dependencies: [Target.Dependency
 }
 
 let sharedCore: [Target.Dependency] = [
-    "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres",
+    "SharedCore", "SharedJSON", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", "SharedPostgres",
     "SharedLifecycle", "SharedMetrics", "SharedConfig",
 ]
 /// The producer never talks to PostgreSQL: without SharedPostgres it does not load libpq and the
 /// Kerberos/LDAP/GnuTLS libraries behind it (~3.4 MB resident).
 let producerShared: [Target.Dependency] = [
-    "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka",
+    "SharedCore", "SharedJSON", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka",
     "SharedLifecycle", "SharedMetrics", "SharedConfig",
 ]
 
@@ -85,10 +86,11 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
 
         shared("SharedCore", "Core", ["CMalloc"]),
+        shared("SharedJSON", "JSON", []),
         shared("SharedLogging", "Logging", ["SharedCore", log]),
-        shared("SharedOrders", "Orders", ["SharedCore"]),
+        shared("SharedOrders", "Orders", ["SharedCore", "SharedJSON"]),
         shared("SharedHTTP", "HTTP", ["SharedCore", "CEpoll", log, prometheus, lifecycle]),
-        shared("SharedKafka", "Kafka", ["SharedCore", "SharedLogging", "CRdKafka", log]),
+        shared("SharedKafka", "Kafka", ["SharedCore", "SharedJSON", "SharedLogging", "CRdKafka", log]),
         shared("SharedPostgres", "Postgres", ["SharedCore", "CLibPQ", log]),
         shared(
             "SharedLifecycle", "Lifecycle",
@@ -100,7 +102,7 @@ let package = Package(
         shared(
             "SharedConfig", "Config",
             [
-                "SharedCore", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", log,
+                "SharedCore", "SharedJSON", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", log,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ]),

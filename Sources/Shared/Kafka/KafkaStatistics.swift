@@ -1,4 +1,4 @@
-import Foundation
+import SharedJSON
 
 /// The parts of librdkafka's statistics JSON (`stats_cb`) we export as metrics.
 public struct KafkaStatistics: Sendable {
@@ -29,39 +29,45 @@ public struct KafkaStatistics: Sendable {
 
     /// Parses one statistics document.
     public static func parse(_ json: String) throws(KafkaError) -> KafkaStatistics {
-        let object: Any
+        let root: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: Data(json.utf8))
+            root = try JSONParser.parse(json)
         } catch {
-            throw .invalidStatistics(reason: "not JSON: \(error.localizedDescription)")
+            throw .invalidStatistics(reason: "not JSON: \(error)")
         }
-        guard let root = object as? [String: Any] else {
+        guard case .object = root else {
             throw .invalidStatistics(reason: "top level is not an object")
         }
-        guard let name = root["name"] as? String, let type = root["type"] as? String else {
+        guard case .string(let name)? = root["name"], case .string(let type)? = root["type"] else {
             throw .invalidStatistics(reason: "missing \"name\" or \"type\"")
         }
         var brokers: [Broker] = []
         var retries: Int64 = 0
-        for (brokerName, value) in (root["brokers"] as? [String: Any]) ?? [:] {
-            guard let broker = value as? [String: Any] else { continue }
-            let txRetries = int(broker["txretries"])
-            retries += txRetries
-            let nodeID = Int(int(broker["nodeid"], default: -1))
-            guard nodeID >= 0 else { continue }
-            let rtt = broker["rtt"] as? [String: Any]
-            brokers.append(
-                Broker(
-                    name: brokerName, nodeID: nodeID, state: broker["state"] as? String ?? "",
-                    averageRTTSeconds: Double(int(rtt?["avg"])) / 1_000_000,
-                    txBytes: int(broker["txbytes"]), rxBytes: int(broker["rxbytes"]), txRetries: txRetries))
+        if case .object(let members)? = root["brokers"] {
+            for member in members {
+                let broker = member.value
+                guard case .object = broker else { continue }
+                let txRetries = int(broker["txretries"])
+                retries += txRetries
+                let nodeID = Int(int(broker["nodeid"], default: -1))
+                guard nodeID >= 0 else { continue }
+                var state = ""
+                if case .string(let s)? = broker["state"] { state = s }
+                brokers.append(
+                    Broker(
+                        name: member.key, nodeID: nodeID, state: state,
+                        averageRTTSeconds: Double(int(broker["rtt"]?["avg"])) / 1_000_000,
+                        txBytes: int(broker["txbytes"]), rxBytes: int(broker["rxbytes"]), txRetries: txRetries))
+            }
         }
         return KafkaStatistics(
             name: name, type: type, messageCount: int(root["msg_cnt"]), txBytes: int(root["tx_bytes"]),
             rxBytes: int(root["rx_bytes"]), txRetries: retries, brokers: brokers.sorted { $0.nodeID < $1.nodeID })
     }
 
-    private static func int(_ value: Any?, default fallback: Int64 = 0) -> Int64 {
-        (value as? NSNumber)?.int64Value ?? fallback
+    /// An integer member; `fallback` when it is missing, not a number or not a whole Int64.
+    private static func int(_ value: JSONValue?, default fallback: Int64 = 0) -> Int64 {
+        guard case .number(let number)? = value else { return fallback }
+        return number.int64Value ?? fallback
     }
 }

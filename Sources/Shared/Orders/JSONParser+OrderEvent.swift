@@ -1,3 +1,5 @@
+import SharedJSON
+
 extension JSONParser {
     /// An order event read straight into an `OrderDraft`, without building the `JSONValue` tree:
     /// the consumer's hot path (`OrderCodec.decode`). It takes only input the tree path

@@ -1,3 +1,5 @@
+import SharedJSON
+
 /// Why a `POST /v1/orders:batch` body was rejected as a whole (per-order problems are
 /// reported per entry instead, see `OrderCodec.decodeBatch`).
 public enum OrderBatchError: Error, Sendable, Equatable, CustomStringConvertible {

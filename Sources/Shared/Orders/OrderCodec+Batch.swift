@@ -1,3 +1,5 @@
+import SharedJSON
+
 extension OrderCodec {
     /// How a batch body is framed.
     public enum BatchFormat: Sendable {

@@ -1,3 +1,5 @@
+import SharedJSON
+
 /// Encodes orders to the contract's JSON bytes and decodes them back, strictly.
 ///
 /// Encoding is a hand-written byte writer (keys in contract order, money with two decimals,

@@ -1,3 +1,5 @@
+import SharedJSON
+
 /// Why bytes could not be turned into an `Order` (or `OrderDraft`), in the order checked:
 /// not JSON, then missing fields (all of them), then a wrong JSON type, then validation problems.
 public enum OrderDecodingError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,3 +1,5 @@
+import SharedJSON
+
 /// An order as submitted, before validation: what `OrderCodec.decodeDraft` reads from an
 /// HTTP body and what `OrderValidator` checks.
 ///

@@ -1,3 +1,5 @@
+import SharedJSON
+
 /// Checks orders against the contract's rules and reports every problem found, each with a
 /// contract reason code, the JSON path of the field and a message.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+@testable import SharedJSON
 @testable import SharedOrders
 import Testing
 

@@ -12,24 +12,24 @@ public enum JSONValue: Sendable, Equatable {
 
     /// One `"key": value` pair of an object.
     public struct Member: Sendable, Equatable {
-        var key: String
-        var value: JSONValue
+        package var key: String
+        package var value: JSONValue
 
-        init(key: String, value: JSONValue) {
+        package init(key: String, value: JSONValue) {
             self.key = key
             self.value = value
         }
     }
 
     /// The member named `key` when this is an object that has it, else nil.
-    subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         for member in members where member.key == key { return member.value }
         return nil
     }
 
     /// The JSON type name, for `wrong_type` messages: null, boolean, number, string, array, object.
-    var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"

@@ -1,7 +1,7 @@
 /// Why `JSONParser` rejected its input, and the byte offset where it noticed.
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kind of syntax problem.
-    enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// The input ended inside a value (or was empty).
         case unexpectedEnd
         /// A byte that cannot start or continue a value here.
@@ -24,11 +24,11 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
         case trailingData
     }
 
-    var kind: Kind
+    package var kind: Kind
     /// Byte offset into the parsed input where the problem was detected.
-    var offset: Int
+    package var offset: Int
 
-    init(_ kind: Kind, at offset: Int) {
+    package init(_ kind: Kind, at offset: Int) {
         self.kind = kind
         self.offset = offset
     }

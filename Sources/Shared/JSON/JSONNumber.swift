@@ -5,17 +5,17 @@
 /// (`12.50` is stored as `125e-1`), so equal values compare equal.
 public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// True for values below zero (zero itself is never negative).
-    private(set) var isNegative: Bool
+    package private(set) var isNegative: Bool
     /// The significant digits without trailing zeros.
-    private(set) var significand: UInt64
+    package private(set) var significand: UInt64
     /// The power of ten the significand is scaled by.
-    private(set) var exponent: Int
+    package private(set) var exponent: Int
     /// False when the literal had more significant digits than a `UInt64` holds:
     /// the value is then only approximate and every exact accessor returns nil.
-    private(set) var isExact: Bool
+    package private(set) var isExact: Bool
 
     /// Makes `±significand × 10^exponent`, normalising trailing zeros and negative zero.
-    init(isNegative: Bool = false, significand: UInt64, exponent: Int = 0, isExact: Bool = true) {
+    package init(isNegative: Bool = false, significand: UInt64, exponent: Int = 0, isExact: Bool = true) {
         var s = significand
         var e = exponent
         if s == 0 {
@@ -33,24 +33,24 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// An integer value.
-    init(_ value: Int64) {
+    package init(_ value: Int64) {
         self.init(isNegative: value < 0, significand: value.magnitude, exponent: 0)
     }
 
     /// A money amount given in integer cents (`1250` is `12.5`).
-    init(cents: Int64) {
+    package init(cents: Int64) {
         self.init(isNegative: cents < 0, significand: cents.magnitude, exponent: -2)
     }
 
     /// True for zero.
-    var isZero: Bool { significand == 0 }
+    package var isZero: Bool { significand == 0 }
 
     /// The value when it is an integer that fits an `Int64`, else nil (`2.0` is 2, `2.5` is nil).
-    var int64Value: Int64? { scaled(decimals: 0) }
+    package var int64Value: Int64? { scaled(decimals: 0) }
 
     /// `value × 10^decimals` when that is an integer fitting an `Int64`, else nil.
     /// `scaled(decimals: 2)` turns money into cents and is nil for more than 2 decimals.
-    func scaled(decimals: Int) -> Int64? {
+    package func scaled(decimals: Int) -> Int64? {
         guard isExact else { return nil }
         if significand == 0 { return 0 }
         let e = exponent &+ decimals
@@ -66,6 +66,18 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
             return m <= UInt64(Int64.max) ? -Int64(m) : nil
         }
         return m <= UInt64(Int64.max) ? Int64(m) : nil
+    }
+
+    /// The value as a plain decimal (`12.5`, `1000`, `-0.05`), as a person would write it; the
+    /// scientific `description` when that would take over 40 digits or the value is inexact.
+    package var decimalText: String {
+        guard isExact, exponent >= -40, exponent <= 40 else { return description }
+        let sign = isNegative ? "-" : ""
+        let digits = String(significand)
+        if exponent >= 0 { return sign + digits + String(repeating: "0", count: exponent) }
+        let padded = String(repeating: "0", count: max(0, -exponent + 1 - digits.count)) + digits
+        let point = padded.index(padded.endIndex, offsetBy: exponent)
+        return sign + padded[..<point] + "." + padded[point...]
     }
 
     /// Scientific notation of the stored value, e.g. `125e-1`; for messages and debugging.

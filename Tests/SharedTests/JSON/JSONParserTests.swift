@@ -1,3 +1,4 @@
+@testable import SharedJSON
 @testable import SharedOrders
 import Testing
 

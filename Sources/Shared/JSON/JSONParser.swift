@@ -4,16 +4,16 @@
 /// is bounded), strings must be valid UTF-8 with paired surrogates, numbers are kept as exact
 /// decimals (`JSONNumber`), duplicate keys are an error, and nothing but whitespace may follow
 /// the value. No byte-order mark, comments, trailing commas, `NaN` or `Infinity`.
-struct JSONParser {
+package struct JSONParser {
     /// The default nesting limit; an order needs 3 levels.
-    static let defaultMaxDepth = 64
+    package static let defaultMaxDepth = 64
 
-    let bytes: [UInt8]
-    let end: Int
-    var index: Int
-    let maxDepth: Int
+    package let bytes: [UInt8]
+    package let end: Int
+    package var index: Int
+    package let maxDepth: Int
 
-    init(bytes: [UInt8], range: Range<Int>, maxDepth: Int) {
+    package init(bytes: [UInt8], range: Range<Int>, maxDepth: Int) {
         self.bytes = bytes
         self.index = max(0, min(range.lowerBound, bytes.count))
         self.end = max(self.index, min(range.upperBound, bytes.count))
@@ -22,7 +22,7 @@ struct JSONParser {
 
     /// Parses exactly one JSON value from `bytes[range]` (the whole array by default).
     /// Error offsets are indices into `bytes`.
-    static func parse(
+    package static func parse(
         _ bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int = defaultMaxDepth
     ) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: bytes, range: range ?? 0..<bytes.count, maxDepth: maxDepth)
@@ -34,13 +34,13 @@ struct JSONParser {
     }
 
     /// Parses the UTF-8 of `text`; convenient in tests.
-    static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth)
     }
 
     // MARK: - Values
 
-    mutating func skipWhitespace() {
+    package mutating func skipWhitespace() {
         while index < end {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -49,7 +49,7 @@ struct JSONParser {
         }
     }
 
-    func peek() throws(JSONParseError) -> UInt8 {
+    package func peek() throws(JSONParseError) -> UInt8 {
         guard index < end else { throw JSONParseError(.unexpectedEnd, at: index) }
         return bytes[index]
     }
@@ -64,7 +64,7 @@ struct JSONParser {
         }
     }
 
-    mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+    package mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
         let b = try peek()
         switch b {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
@@ -148,7 +148,7 @@ struct JSONParser {
 
     // MARK: - Strings
 
-    mutating func parseString() throws(JSONParseError) -> String {
+    package mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         let start = index
         var isASCII = true
@@ -254,7 +254,7 @@ struct JSONParser {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, accumulated as an exact decimal.
-    mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+    package mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = index
         var negative = false
         if bytes[index] == UInt8(ascii: "-") {
