@@ -6,7 +6,7 @@ import PackageDescription
 //
 // The shared core is split into library targets, one per folder of Sources/Shared, so the
 // compiler checks the layering (docs/architecture.md); a module sees only what is below it:
-//   SharedCore                                  Duration helpers, weak references, version
+//   SharedCore                                  Duration helpers, weak references, version, OS threads
 //   SharedJSON                                  the strict JSON reader (orders, config files, librdkafka's statistics)
 //   SharedLogging  SharedOrders                 JSON logging; the order domain
 //   SharedHTTP  SharedKafka  SharedPostgres     raw-socket HTTP server; librdkafka and libpq wrappers
@@ -84,8 +84,9 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CEpoll"),
         .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CThreadName"),
 
-        shared("SharedCore", "Core", ["CMalloc"]),
+        shared("SharedCore", "Core", ["CMalloc", "CThreadName"]),
         shared("SharedJSON", "JSON", []),
         shared("SharedLogging", "Logging", ["SharedCore", log]),
         shared("SharedOrders", "Orders", ["SharedCore", "SharedJSON"]),

@@ -1,4 +1,4 @@
-import Foundation
+import SharedCore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -120,7 +120,7 @@ public final class HTTPServer: Service, Sendable {
         let metrics = metrics
         let logger = logger
         return await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, HTTPServerError>, Never>) in
-            let thread = Thread { [self] in
+            OSThread.detach(name: "kafkatrace-http") { [self] in
                 let loop: HTTPEventLoop
                 do throws(SocketError) {
                     loop = try HTTPEventLoop(
@@ -136,8 +136,6 @@ public final class HTTPServer: Service, Sendable {
                 loop.run()
                 continuation.resume(returning: .success(()))
             }
-            thread.name = "kafkatrace-http"
-            thread.start()
         }
     }
 

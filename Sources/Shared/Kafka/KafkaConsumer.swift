@@ -119,7 +119,7 @@ public final class KafkaConsumer: Sendable {
         self.onRebalanceEvent = onRebalance ?? { _ in }
         self.reportError = onError ?? { _ in }
         link.set(self)
-        let thread = KafkaPollThread(name: "kafka-consumer-poll") { [weak self] in
+        let thread = KafkaPollThread(name: "consumer-poll") { [weak self] in
             self?.pollIteration()
         }
         pollThreadBox.withLock { $0 = thread }

@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import SharedCore
 import Synchronization
 
 /// A dedicated OS thread that runs `iteration` in a loop until `stop()`.
@@ -9,7 +10,7 @@ import Synchronization
 final class KafkaPollThread: Sendable {
     private struct State {
         var isRunning = true
-        var threadID: pthread_t?
+        var threadID: OSThread.ID?
     }
 
     private let state = Mutex(State())
@@ -17,20 +18,18 @@ final class KafkaPollThread: Sendable {
 
     init(name: String, iteration: @escaping @Sendable () -> Void) {
         // The thread keeps `self` alive until the loop ends.
-        let thread = Thread { [self] in
-            state.withLock { $0.threadID = pthread_self() }
+        OSThread.detach(name: name) { [self] in
+            state.withLock { $0.threadID = OSThread.current }
             while state.withLock({ $0.isRunning }) {
                 iteration()
             }
             finished.signal()
         }
-        thread.name = name
-        thread.start()
     }
 
     /// True when called from the poll thread itself.
     var isCurrentThread: Bool {
-        state.withLock { s in s.threadID.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+        state.withLock { s in s.threadID == OSThread.current }
     }
 
     /// Asks the loop to end and waits for the current iteration to finish. Idempotent.

@@ -36,7 +36,7 @@ public final class KafkaProducer: Sendable {
         let client = try RDKafkaClient(
             kind: .producer, properties: properties, callbacks: callbacks, logLevel: SyslogLevel(logger.logLevel))
         self.client = client
-        self.pollThread = KafkaPollThread(name: "kafka-producer-poll") {
+        self.pollThread = KafkaPollThread(name: "producer-poll") {
             client.poll(timeoutMs: 100)
         }
     }
