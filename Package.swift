@@ -68,8 +68,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(
             url: "https://github.com/apple/swift-configuration.git", from: "1.4.0",
-            traits: [.defaults, "YAML", "CommandLineArguments"]),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+            traits: ["CommandLineArguments"]),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
@@ -105,7 +104,6 @@ let package = Package(
             [
                 "SharedCore", "SharedJSON", "SharedLogging", "SharedOrders", "SharedHTTP", "SharedKafka", log,
                 .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "Yams", package: "Yams"),
             ]),
 
         .executableTarget(

@@ -1,3 +1,4 @@
+import SharedCore
 import SharedOrders
 
 /// Paces the order generator at `order.rate` orders per second without drift.
@@ -189,16 +190,5 @@ struct RatePacer: Sendable {
             }
             try await body()
         }
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces, tabs and newlines (no Foundation).
-    var trimmingASCIIWhitespace: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
     }
 }

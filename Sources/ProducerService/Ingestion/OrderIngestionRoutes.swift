@@ -1,3 +1,4 @@
+import SharedCore
 import Logging
 import Prometheus
 import SharedHTTP

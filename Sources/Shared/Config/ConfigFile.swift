@@ -1,5 +1,5 @@
-import Foundation
-import Yams
+import SharedCore
+import SharedJSON
 
 /// The `--config` file, flattened to dotted keys.
 ///
@@ -26,9 +26,9 @@ public struct ConfigFile: Sendable, Equatable {
         }
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try TextFile.read(path: path)
         } catch {
-            throw .unreadableFile(path: path, reason: Self.reason(error), source: .flag("--config"))
+            throw .unreadableFile(path: path, reason: error.description, source: .flag("--config"))
         }
         return try parse(text, path: path, isJSON: isJSON)
     }
@@ -36,12 +36,10 @@ public struct ConfigFile: Sendable, Equatable {
     /// Parses file content; `path` only names the file in errors.
     public static func parse(_ text: String, path: String, isJSON: Bool) throws(ConfigError) -> ConfigFile {
         let root: Node
-        do {
-            root = isJSON ? try parseJSON(text) : try parseYAML(text)
-        } catch let shape as ShapeError {
-            throw .malformedFile(path: path, reason: shape.reason)
-        } catch {
-            throw .malformedFile(path: path, reason: Self.reason(error))
+        if isJSON {
+            do { root = Node(try JSONParser.parse(text)) } catch { throw .malformedFile(path: path, reason: "\(error)") }
+        } else {
+            do { root = try ConfigYAML.parse(text) } catch { throw .malformedFile(path: path, reason: "\(error)") }
         }
         guard case .map(let entries) = root else {
             throw .malformedFile(path: path, reason: "the top level must be a mapping of keys")
@@ -51,34 +49,22 @@ public struct ConfigFile: Sendable, Equatable {
         return file
     }
 
-    private struct ShapeError: Error {
-        var reason: String
-    }
-
     /// A parsed value before flattening.
-    indirect enum Node: Sendable, Decodable {
+    indirect enum Node: Sendable {
         case null
         case scalar(String)
         case list([Node])
         case map([(String, Node)])
 
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                self = .null
-            } else if let bool = try? container.decode(Bool.self) {
-                self = .scalar(bool ? "true" : "false")
-            } else if let int = try? container.decode(Int.self) {
-                self = .scalar(String(int))
-            } else if let double = try? container.decode(Double.self) {
-                self = .scalar(String(double))
-            } else if let string = try? container.decode(String.self) {
-                self = .scalar(string)
-            } else if let list = try? container.decode([Node].self) {
-                self = .list(list)
-            } else {
-                let map = try container.decode([String: Node].self)
-                self = .map(map.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        /// The JSON value as configuration: numbers as plain decimals (`1.5`, `1000`).
+        init(_ json: JSONValue) {
+            switch json {
+            case .null: self = .null
+            case .bool(let value): self = .scalar(value ? "true" : "false")
+            case .number(let number): self = .scalar(number.decimalText)
+            case .string(let text): self = .scalar(text)
+            case .array(let items): self = .list(items.map(Node.init))
+            case .object(let members): self = .map(members.map { ($0.key, Node($0.value)) })
             }
         }
     }
@@ -118,47 +104,4 @@ public struct ConfigFile: Sendable, Equatable {
             }
         }
     }
-
-    private static func parseJSON(_ text: String) throws -> Node {
-        try JSONDecoder().decode(Node.self, from: Data(text.utf8))
-    }
-
-    private static func parseYAML(_ text: String) throws -> Node {
-        guard let root = try Yams.compose(yaml: text) else { return .map([]) }
-        return try convert(root)
-    }
-
-    private static func convert(_ node: Yams.Node) throws -> Node {
-        switch node {
-        case .scalar(let scalar):
-            return scalar.tag.rawValue == Tag.Name.null.rawValue ? .null : .scalar(scalar.string)
-        case .sequence(let sequence):
-            return .list(try sequence.map(convert))
-        case .mapping(let mapping):
-            var entries: [(String, Node)] = []
-            for (key, value) in mapping {
-                guard let name = key.string else {
-                    throw ShapeError(reason: "a mapping key is not a plain string")
-                }
-                entries.append((name, try convert(value)))
-            }
-            return .map(entries)
-        case .alias:
-            throw ShapeError(reason: "YAML aliases are not supported")
-        }
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        if let decoding = error as? DecodingError {
-            switch decoding {
-            case .dataCorrupted(let context): return context.debugDescription
-            case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
-                return context.debugDescription
-            @unknown default: return "\(decoding)"
-            }
-        }
-        if let yaml = error as? YamlError { return "\(yaml)" }
-        return (error as NSError).localizedDescription
-    }
 }
-

@@ -1,4 +1,4 @@
-import Foundation
+import SharedCore
 
 /// `--help` text and the `docs/configuration.md` key tables, both from ``ConfigCatalog``.
 public enum ConfigHelp {
@@ -42,7 +42,7 @@ public enum ConfigHelp {
 
             """
         for (flag, summary) in controlFlagLines(for: service) {
-            out += "  " + flag.padding(toLength: 18, withPad: " ", startingAt: 0) + summary + "\n"
+            out += "  " + flag.padded(to: 18) + summary + "\n"
         }
         out += "\nConfiguration keys:\n"
         for spec in ConfigCatalog.keys(for: service) {
@@ -79,7 +79,7 @@ public enum ConfigHelp {
                     "`\(spec.key)`", env, "`\(spec.flagName)`", "`\(defaultText)`",
                     spec.allowed, spec.summary + (spec.isSecret ? " Secret." : ""),
                 ]
-                out += "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
+                out += "| " + cells.map { $0.replacing("|", with: "\\|") }.joined(separator: " | ") + " |\n"
             }
             out += "\n"
         }

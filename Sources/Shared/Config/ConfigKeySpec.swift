@@ -1,4 +1,4 @@
-import Foundation
+import SharedCore
 
 /// Which daemon a configuration is loaded for.
 public enum DaemonKind: String, Sendable, CaseIterable {
@@ -85,10 +85,10 @@ struct ConfigKeySpec: Sendable, Equatable {
     }
 
     static func environmentName(forKey key: String) -> String {
-        "KAFKATRACE_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+        "KAFKATRACE_" + key.uppercased().replacing(".", with: "_")
     }
 
     static func flagName(forKey key: String) -> String {
-        "--" + key.lowercased().replacingOccurrences(of: ".", with: "-").replacingOccurrences(of: "_", with: "-")
+        "--" + key.lowercased().replacing(".", with: "-").replacing("_", with: "-")
     }
 }

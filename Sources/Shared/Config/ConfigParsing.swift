@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import SharedCore
 
 /// Parsers for configuration value text. Each returns nil when the text is not allowed.
 enum ConfigParsing {
@@ -12,12 +15,12 @@ enum ConfigParsing {
     }
 
     static func parseInt(_ text: String, in range: ClosedRange<Int>) -> Int? {
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else { return nil }
+        guard let value = Int(text.trimmingASCIIWhitespace), range.contains(value) else { return nil }
         return value
     }
 
     static func parseDouble(_ text: String, in range: ClosedRange<Double>) -> Double? {
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, range.contains(value)
+        guard let value = Double(text.trimmingASCIIWhitespace), value.isFinite, range.contains(value)
         else { return nil }
         return value
     }
@@ -32,7 +35,7 @@ enum ConfigParsing {
     /// `host:port[,host:port...]`, IPv6 as `[::1]:9092`; returns the list normalized (trimmed,
     /// no empty entries) or nil.
     static func parseBrokers(_ text: String) -> String? {
-        let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let entries = text.split(separator: ",").map { String($0).trimmingASCIIWhitespace }
         guard !entries.isEmpty else { return nil }
         for entry in entries {
             guard let colon = entry.lastIndex(of: ":") else { return nil }

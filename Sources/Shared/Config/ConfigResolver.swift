@@ -1,5 +1,5 @@
 import Configuration
-import Foundation
+import SharedCore
 
 /// Looks each key up in the sources, highest first: command-line flags, environment
 /// (`KAFKATRACE_*`, `*_FILE` for secrets, aliases), the `--config` file, the built-in default.
@@ -103,9 +103,9 @@ public struct ConfigResolver {
 
     private static func readSecretFile(_ path: String, source: ConfigSource) throws(ConfigError) -> String {
         do {
-            return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            return try TextFile.read(path: path).trimmingASCIIWhitespace
         } catch {
-            throw .unreadableFile(path: path, reason: (error as NSError).localizedDescription, source: source)
+            throw .unreadableFile(path: path, reason: error.description, source: source)
         }
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import SharedCore
 import SharedKafka
 
 /// What a text key accepts: the words that say it (for errors, `--help` and the docs) and the
@@ -20,7 +20,7 @@ struct ConfigTextRule: Sendable {
 
     /// Any non-blank text.
     static let nonEmpty = ConfigTextRule(allowed: "a non-empty string") {
-        !$0.trimmingCharacters(in: .whitespaces).isEmpty
+        !$0.trimmingASCIIWhitespace.isEmpty
     }
 
     /// An IPv4 or IPv6 address literal.

@@ -1,4 +1,3 @@
-import Foundation
 import SharedCore
 
 /// The configuration a daemon runs with, value by value with its source, secrets redacted.
@@ -37,9 +36,9 @@ public struct EffectiveConfig: Sendable, Equatable {
         let valueWidth = min(48, entries.map(\.value.count).max() ?? 0)
         var lines = ["# \(service.binaryName) \(KafkaTrace.version) effective configuration (key = value  # source)"]
         for entry in entries {
-            let key = entry.key.padding(toLength: width, withPad: " ", startingAt: 0)
+            let key = entry.key.padded(to: width)
             let value = entry.value.count < valueWidth
-                ? entry.value.padding(toLength: valueWidth, withPad: " ", startingAt: 0) : entry.value
+                ? entry.value.padded(to: valueWidth) : entry.value
             lines.append("\(key) = \(value)  # \(entry.source)")
         }
         return lines.joined(separator: "\n") + "\n"

@@ -1,4 +1,4 @@
-import Foundation
+import SharedCore
 
 /// Hides secrets in printed configuration and error messages.
 public enum Redaction {
@@ -40,7 +40,7 @@ public enum Redaction {
     private static func redactPostgresURLOnce(_ url: String) -> String {
         var text = url
         // URI user info: scheme://user:password@host
-        if let schemeEnd = text.range(of: "://") {
+        if let schemeEnd = text.firstRange(of: "://") {
             let afterScheme = text[schemeEnd.upperBound...]
             let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? text.endIndex
             let authority = text[schemeEnd.upperBound..<authorityEnd]
