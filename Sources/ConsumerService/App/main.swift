@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import SharedCore
 
 // Before any other thread allocates: see MallocTuning (the consumer's memory after catching up).
@@ -6,5 +8,5 @@ MallocTuning.limitArenas(to: 2)
 
 // kafkatrace-consumer: order events from Kafka into PostgreSQL. All wiring lives in `ConsumerApp`.
 let code = await ConsumerApp.main(
-    arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+    arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessEnvironment.current)
 exit(code)

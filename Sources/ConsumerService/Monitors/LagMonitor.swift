@@ -1,5 +1,5 @@
+import FoundationEssentials
 import SharedCore
-import Foundation
 import Logging
 import ServiceLifecycle
 import SharedKafka

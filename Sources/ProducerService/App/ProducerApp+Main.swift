@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import SharedConfig
 import SharedCore
@@ -67,7 +66,7 @@ extension ProducerApp {
             text = String(arguments[index].dropFirst(benchFlag.count + 1))
             arguments.remove(at: index)
         }
-        text = text.replacingOccurrences(of: "_", with: "")
+        text = text.replacing("_", with: "")
         guard let value = Int(text), value >= 1 else {
             throw .invalidValue(key: benchFlag, value: text, allowed: "a whole number ≥ 1", source: .flag(benchFlag))
         }

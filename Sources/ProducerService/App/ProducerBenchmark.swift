@@ -1,5 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SharedCore
-import Foundation
 import Logging
 import Synchronization
 
@@ -68,10 +70,12 @@ final class ProducerBenchmark: Sendable {
         let seconds = elapsed.inSeconds
         let (messages, bytes) = publisher.enqueuedTotals
         let (delivered, failed) = publisher.tracker.reportedTotals
-        let line = String(
-            format: #"{"benchmark":"kafkatrace-producer","orders":%d,"delivered":%d,"failed":%d,"bytes":%d,"seconds":%.3f,"orders_per_second":%.0f,"mb_per_second":%.2f}"#,
-            messages, delivered, failed, bytes, seconds, Double(messages) / seconds, Double(bytes) / seconds / 1e6)
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        let line = #"{"benchmark":"kafkatrace-producer","orders":\#(messages),"delivered":\#(delivered),"#
+            + #""failed":\#(failed),"bytes":\#(bytes),"seconds":\#(seconds.fixed(decimals: 3)),"#
+            + #""orders_per_second":\#((Double(messages) / seconds).fixed(decimals: 0)),"#
+            + #""mb_per_second":\#((Double(bytes) / seconds / 1e6).fixed(decimals: 2))}"#
+        print(line)
+        fflush(nil)
         logger.notice("benchmark finished", metadata: ["result": "\(line)"])
         return true
     }
