@@ -2,7 +2,7 @@ import Foundation
 import SharedConfig
 
 /// The `config` fuzz target: the whole configuration parsing surface of both daemons
-/// (`SharedConfig`): the `--config` file (YAML via Yams/libyaml, JSON via Foundation), the flag
+/// (`SharedConfig`): the `--config` file (YAML via `ConfigYAML`, JSON via `SharedJSON`), the flag
 /// parser, the environment (swift-configuration), every typed key and the librdkafka
 /// pass-through (`ConfigCatalog.readEveryKey`), and redaction.
 ///

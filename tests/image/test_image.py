@@ -29,7 +29,9 @@ from conftest import (
     wait_until,
 )
 
-MAX_MB_OVER_BASE = 150
+# The two stripped static binaries (~18 MB each) and the C libraries: ~52 MB. A daemon that links
+# Foundation again (its ICU data and code, +44 MB each) fails this.
+MAX_MB_OVER_BASE = 75
 DAEMONS = ("kafkatrace-producer", "kafkatrace-consumer")
 PORTS = {"kafkatrace-producer": 8080, "kafkatrace-consumer": 8081}  # docs/CONTRACT.md defaults
 
