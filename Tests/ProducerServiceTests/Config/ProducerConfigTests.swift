@@ -300,7 +300,7 @@ import Testing
     @Test func secretsFromFilesAreTrimmedAndConflictWithDirectValues() throws {
         try ConfigTestDirectory.with { dir in
             let passwordFile = try dir.write("pw", "  s3cr3t-from-file\n\n")
-            let tokenFile = try dir.write("token", "tok-123\n")
+            let tokenFile = try dir.write("token", "tok-123\r\n")  // a file saved with CRLF
             let environment = [
                 "KAFKATRACE_KAFKA_SECURITY_PROTOCOL": "sasl_ssl", "KAFKATRACE_KAFKA_SASL_MECHANISM": "PLAIN",
                 "KAFKATRACE_KAFKA_SASL_USERNAME": "svc", "KAFKATRACE_KAFKA_SASL_PASSWORD_FILE": passwordFile,
