@@ -1,2 +1,2 @@
-/* glibc malloc tuning: mallopt(M_ARENA_MAX), malloc_trim (Shared/Core/MallocTuning.swift). */
+/* glibc malloc tuning: mallopt(M_ARENA_MAX, M_MMAP_THRESHOLD), malloc_trim (Shared/Core/MallocTuning.swift). */
 #include <malloc.h>

@@ -15,6 +15,23 @@ public enum MallocTuning {
         #endif
     }
 
+    /// Serves every allocation of at least `bytes` from its own mapping, returned to the
+    /// kernel when freed (glibc's `M_MMAP_THRESHOLD`). Without it glibc raises the threshold to
+    /// the largest mapped block freed so far (up to 32 MiB): after the first fetch response or
+    /// batch buffer of a few hundred KB is freed, such buffers come from the heap, where they
+    /// fragment it and `malloc_trim` cannot give the space back while small blocks sit between
+    /// them (catching up 100 000 orders: ~6 MB more at the peak, docs/benchmarks.md). Setting it
+    /// turns that adjustment off. Call it first thing in `main`. False when the allocator is not
+    /// glibc's (a sanitizer's replaces it) and the setting did nothing.
+    @discardableResult
+    public static func pinMmapThreshold(to bytes: Int) -> Bool {
+        #if canImport(Glibc)
+        return mallopt(M_MMAP_THRESHOLD, Int32(clamping: bytes)) == 1
+        #else
+        return false
+        #endif
+    }
+
     /// Returns free heap memory to the system, also free pages inside the heaps, not only at
     /// their top (`malloc_trim(0)`). Cheap enough to call every second.
     public static func releaseFreeMemory() {

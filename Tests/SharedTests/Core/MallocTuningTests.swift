@@ -1,0 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+import SharedCore
+import Testing
+
+/// `pinMmapThreshold` keeps glibc from raising its mmap threshold: a block over the pin is a
+/// mapping of its own also after such a block was freed. Without the pin, freeing the first
+/// 256 KiB block raises the threshold past it and the next come from the heap. (The setting is
+/// process-wide; 128 KiB is glibc's own starting value.) Whether a block is a mapping is read from
+/// its own chunk header, glibc's `IS_MMAPPED` bit (0x2) in the size word just before the block,
+/// not from `mallinfo2`, whose counts the tests running in parallel change.
+@Suite struct MallocTuningTests {
+    @Test(
+        .enabled(
+            if: MallocTuning.pinMmapThreshold(to: 128 * 1024),
+            "glibc's malloc (under scripts/sanitize a sanitizer's allocator replaces it)"))
+    func blocksOverThePinnedThresholdStayMappedAfterOneWasFreed() throws {
+        #expect(MallocTuning.pinMmapThreshold(to: 128 * 1024))
+        let size = 256 * 1024
+        for round in 1...3 {
+            let block = try #require(malloc(size))
+            let sizeWord = UnsafeRawPointer(block).load(fromByteOffset: -MemoryLayout<Int>.size, as: UInt.self)
+            memset(block, 1, size)
+            free(block)
+            #expect(sizeWord & 0x2 != 0, "round \(round): \(size) bytes not served by mmap")
+        }
+    }
+}
+#endif
