@@ -152,7 +152,7 @@ bench_consumer_throughput() {
         [[ $copy_rows == "$orders" ]] || die "COPY loaded $copy_rows rows, expected $orders"
         copy_rate=$(awk -v n="$orders" -v a="$copy_start" -v b="$copy_end" 'BEGIN { printf "%.0f", n / ((b - a) / 1e9) }')
 
-        consumer_all+=("$rate"); copy_all+=("$copy_rate"); consumer_peaks+=("$((peak / 1024))")
+        consumer_all+=("$rate"); copy_all+=("$copy_rate"); consumer_peaks+=("$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')")
         consumer_best=$(max "$consumer_best" "$rate"); copy_best=$(max "$copy_best" "$copy_rate")
         printf '{"part":"consumer","round":%s,"orders":%s,"transactions":%s,"steady_rows":%s,"steady_seconds":%s,"orders_per_second":%s,"wall_orders_per_second":%s,"copy_rows_per_second":%s,"ratio":%s,"peak_rss_kb":%s,"rss_samples":"consumer-rss-%s.txt","batches":"consumer-batches-%s.txt"}\n' \
             "$round" "$count" "$batches" "$steady_rows" "$steady_seconds" "$rate" "$wall" "$copy_rate" \
@@ -160,7 +160,7 @@ bench_consumer_throughput() {
     done
     consumer_last_pid=$consumer_pid  # still running: part 3 measures its HTTP server
     consumer_ratio=$(ratio "$consumer_best" "$copy_best")
-    consumer_peak_max=$(printf '%s\n' "${consumer_peaks[@]}" | sort -n | tail -1)
+    consumer_peak_max=$(printf '%s\n' "${consumer_peaks[@]}" | sort -g | tail -1)  # MB = MiB, one decimal: no rounding under the target
     log "consumer: ours ${consumer_all[*]} orders/s, COPY ${copy_all[*]} rows/s, ratio (best/best) $consumer_ratio, peak RSS ${consumer_peaks[*]} MB"
 }
 
