@@ -65,23 +65,33 @@ extension KafkaConsumer {
         }
     }
 
+    /// Called from the C rebalance callback just before `partitions` are assigned: sets their
+    /// fetch state both ways. librdkafka 2.0.2 keeps an application pause on its partition
+    /// object across unassign and re-assign (it resets only its own library pause), so a
+    /// partition paused when it was revoked would come back paused while `assignment` counts it
+    /// as fetching, and nothing would resume it. Before the assign, not after: every pause or
+    /// resume takes a new version barrier on the partition, and the assignment's fetch start,
+    /// which takes its own on librdkafka's main thread, is dropped as outdated when it reaches
+    /// the partition after a newer one: a resume racing it could leave the partition assigned
+    /// and never fetched (seen once in a catch-up: one partition of six at no position for
+    /// 300 s). Before the assign no fetch start is pending. Only the poll thread changes
+    /// `isInternallyPaused`, and this runs on it.
+    func prepareAssignment(_ partitions: [TopicPartition]) {
+        let pauseNew = state.withLock { $0.isInternallyPaused }
+        do throws(KafkaError) {
+            if pauseNew { try client.pause(partitions) } else { try client.resume(partitions) }
+        } catch {
+            reportError(error)
+        }
+    }
+
     /// Called from the C rebalance callback: after assign, before revoke/lost is applied.
     func handleRebalance(_ event: RebalanceEvent) {
         switch event.kind {
         case .assign:
-            let pauseNew = state.withLock { s in
+            state.withLock { s in
                 s.assignment.formUnion(event.partitions)
                 for partition in event.partitions { s.handedOffsets[partition] = nil }
-                return s.isInternallyPaused
-            }
-            // Set the fetch state of every new partition both ways: librdkafka 2.0.2 keeps an
-            // application pause on its partition object across unassign and re-assign (it resets
-            // only its own library pause), so a partition paused when it was revoked would come
-            // back paused while `assignment` counts it as fetching, and nothing would resume it.
-            do throws(KafkaError) {
-                if pauseNew { try client.pause(event.partitions) } else { try client.resume(event.partitions) }
-            } catch {
-                reportError(error)
             }
             onRebalanceEvent(event)
         case .revoke, .lost:

@@ -109,6 +109,7 @@ public final class KafkaConsumer: Sendable {
             onRebalance: { kind, partitions in
                 link.object?.handleRebalance(RebalanceEvent(kind: kind, partitions: partitions))
             },
+            onWillAssign: { partitions in link.object?.prepareAssignment(partitions) },
             onLog: { record in record.log(to: logger) })
         self.client = try RDKafkaClient(
             kind: .consumer, properties: properties, callbacks: callbacks, logLevel: SyslogLevel(logger.logLevel))

@@ -11,6 +11,9 @@ final class RDKafkaCallbacks: Sendable {
     /// Called after an assign is applied, and before a revoke/lost is applied (the app may
     /// commit what it holds). Runs on the thread that polls.
     let onRebalance: (@Sendable (RebalanceEvent.Kind, [TopicPartition]) -> Void)?
+    /// Called with the partitions about to be assigned, before the assign is applied (before
+    /// librdkafka starts fetching them). Runs on the thread that polls.
+    let onWillAssign: (@Sendable ([TopicPartition]) -> Void)?
     /// Every line librdkafka logs, instead of its own `%N|time|FAC|name| text` on stderr.
     /// Runs on whichever librdkafka thread logs (`log.queue` stays false, so lines logged
     /// while the handle is created or destroyed are not lost): it must be thread-safe and
@@ -22,12 +25,14 @@ final class RDKafkaCallbacks: Sendable {
         onStatistics: (@Sendable (String) -> Void)? = nil,
         onError: (@Sendable (KafkaError) -> Void)? = nil,
         onRebalance: (@Sendable (RebalanceEvent.Kind, [TopicPartition]) -> Void)? = nil,
+        onWillAssign: (@Sendable ([TopicPartition]) -> Void)? = nil,
         onLog: (@Sendable (KafkaLogRecord) -> Void)? = nil
     ) {
         self.onDelivery = onDelivery
         self.onStatistics = onStatistics
         self.onError = onError
         self.onRebalance = onRebalance
+        self.onWillAssign = onWillAssign
         self.onLog = onLog
     }
 
@@ -125,6 +130,7 @@ final class RDKafkaCallbacks: Sendable {
         let isCooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } == "COOPERATIVE"
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            onWillAssign?(parts)
             if isCooperative {
                 if let error = rd_kafka_incremental_assign(rk, partitions) { rd_kafka_error_destroy(error) }
             } else {
