@@ -22,14 +22,14 @@ struct OrderRecord: Sendable, Hashable {
 
     /// The `items` column: the lines as a JSON array (contract field names, money with 2 decimals).
     var itemsJSON: String {
-        var w = JSONByteWriter(capacity: 2 + order.items.count * 96)
+        var w = JSONByteWriter(capacity: OrderCodec.maximumCount(of: order.items))
         OrderCodec.encodeItems(order.items, into: &w)
         return String(decoding: w.bytes, as: UTF8.self)
     }
 
     /// `total_amount` as numeric text, e.g. `25.00`.
     var totalText: String {
-        var w = JSONByteWriter(capacity: 24)
+        var w = JSONByteWriter(capacity: JSONByteWriter.maximumNumberCount)
         w.cents(order.totalCents)
         return String(decoding: w.bytes, as: UTF8.self)
     }
@@ -39,7 +39,9 @@ struct OrderRecord: Sendable, Hashable {
     func appendCopyRow(to rows: inout PostgresCopyRows) {
         rows.text(order.orderID)
         rows.text(order.customerID)
-        var w = JSONByteWriter(capacity: 48 + order.items.count * 96)
+        var w = JSONByteWriter(
+            capacity: OrderCodec.maximumCount(of: order.items) + JSONByteWriter.maximumNumberCount
+                + OrderTimestamp.maximumTextCount)
         OrderCodec.encodeItems(order.items, into: &w)
         let itemsEnd = w.bytes.count
         w.cents(order.totalCents)

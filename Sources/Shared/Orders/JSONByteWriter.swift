@@ -31,103 +31,51 @@ public struct JSONByteWriter: Sendable {
     /// Appends `text` as a quoted JSON string, escaping `"`, `\` and control characters
     /// (as `\n`, `\t`, ... or `\u00XX`); everything else is copied as UTF-8.
     public mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        // Common case: a native string needing no escapes, scanned and copied as one contiguous
-        // buffer (iterating `text.utf8` byte by byte costs an index computation per byte).
+        // Common case: a native string needing no escapes; reserves exactly what it writes.
         let isCopied = text.utf8.withContiguousStorageIfAvailable { utf8 in
-            guard !utf8.contains(where: Self.needsEscape) else { return false }
-            bytes.append(contentsOf: utf8)
+            guard !OutputSpan<UInt8>.containsEscapes(utf8) else { return false }
+            write(maximumCount: utf8.count + 2) { out in
+                out.append(UInt8(ascii: "\""))
+                out.appendRaw(utf8)
+                out.append(UInt8(ascii: "\""))
+            }
             return true
         }
-        if isCopied == true {
-            bytes.append(UInt8(ascii: "\""))
-            return
+        if isCopied != true {
+            write(maximumCount: Self.maximumCount(ofString: text)) { $0.appendJSONString(text) }
         }
-        if !text.utf8.contains(where: Self.needsEscape) {
-            bytes.append(contentsOf: text.utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        for b in text.utf8 {
-            if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
-                bytes.append(b)
-                continue
-            }
-            bytes.append(UInt8(ascii: "\\"))
-            switch b {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
-            case 0x0A: bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "t"))
-            case 0x08: bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(UInt8(ascii: "f"))
-            default:
-                bytes.append(UInt8(ascii: "u"))
-                bytes.append(UInt8(ascii: "0"))
-                bytes.append(UInt8(ascii: "0"))
-                bytes.append(Self.hexDigit(b >> 4))
-                bytes.append(Self.hexDigit(b & 0xF))
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
+
+    /// The most bytes `integer` or `cents` writes: a sign, 19 digits, a point.
+    public static let maximumNumberCount = 21
 
     /// Appends a decimal integer.
     public mutating func integer(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        unsigned(value.magnitude, minimumDigits: 1)
+        write(maximumCount: Self.maximumNumberCount) { $0.appendDecimal(signed: value) }
     }
 
     /// Appends `cents` as a decimal number with exactly two decimals (`1250` → `12.50`).
     public mutating func cents(_ cents: Int64) {
-        if cents < 0 { bytes.append(UInt8(ascii: "-")) }
-        let m = cents.magnitude
-        unsigned(m / 100, minimumDigits: 1)
-        bytes.append(UInt8(ascii: "."))
-        unsigned(m % 100, minimumDigits: 2)
+        write(maximumCount: Self.maximumNumberCount) { $0.appendCents(cents) }
     }
 
-    /// Appends an unsigned integer left-padded with zeros to `minimumDigits`. The digits are
-    /// gathered as nibbles in an integer (divisions by the constant 10 only), then appended most
-    /// significant first: no write-back into the buffer and no table.
+    /// Appends an unsigned integer left-padded with zeros to `minimumDigits`.
     mutating func unsigned(_ value: UInt64, minimumDigits: Int) {
-        var rest = value
-        var nibbles: UInt64 = 0  // the digits, most significant in the lowest nibble
-        var digits = 0
-        repeat {
-            if digits == 16 {  // 17 digits or more: append the high part first, then these 16
-                unsigned(rest, minimumDigits: minimumDigits - 16)
-                appendNibbles(nibbles, count: 16)
-                return
-            }
-            nibbles = nibbles << 4 | (rest % 10)
-            rest /= 10
-            digits += 1
-        } while rest > 0
-        if minimumDigits > digits {
-            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: minimumDigits - digits))
-        }
-        appendNibbles(nibbles, count: digits)
+        write(maximumCount: max(20, minimumDigits)) { $0.appendDecimal(value, minimumDigits: minimumDigits) }
     }
 
-    /// Appends `count` decimal digits stored as nibbles, the lowest nibble first.
+    /// Reserves room for `maximumCount` more bytes and lets `body` write up to that many in one
+    /// go (the `OutputSpan` JSON methods): one capacity check for a whole run of tokens.
     @inline(__always)
-    private mutating func appendNibbles(_ nibbles: UInt64, count: Int) {
-        var rest = nibbles
-        for _ in 0..<count {
-            bytes.append(UInt8(ascii: "0") | UInt8(truncatingIfNeeded: rest & 0xF))
-            rest >>= 4
-        }
+    public mutating func write(maximumCount: Int, _ body: (inout OutputSpan<UInt8>) -> Void) {
+        bytes.append(addingCapacity: maximumCount, initializingWith: body)
     }
 
-    @inline(__always)
-    private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-    }
-
-    @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    /// The most bytes `string(text)` can write: the quotes and the text, or, when `text` needs
+    /// escapes, every byte escaped as `\u00XX`.
+    public static func maximumCount(ofString text: String) -> Int {
+        let needsEscapes = text.utf8.withContiguousStorageIfAvailable(OutputSpan<UInt8>.containsEscapes)
+            ?? text.utf8.contains(where: OutputSpan<UInt8>.needsEscape)
+        return 2 + (needsEscapes ? 6 : 1) * text.utf8.count
     }
 }

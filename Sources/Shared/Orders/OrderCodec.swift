@@ -21,47 +21,75 @@ public enum OrderCodec {
     /// The order as compact JSON bytes, e.g.
     /// `{"schema_version":1,"order_id":"ORD-…","customer_id":"CUST-00017","items":[…],"total_amount":25.00,"status":"pending","created_at":"2026-11-23T09:30:00.123Z"}`.
     public static func encode(_ order: Order) -> [UInt8] {
-        var w = JSONByteWriter(capacity: 160 + order.items.count * 96)
+        var w = JSONByteWriter(capacity: maximumCount(of: order))
         encode(order, into: &w)
         return w.bytes
     }
 
-    /// Appends the order's JSON to `w` (used by array encoding).
+    /// Appends the order's JSON to `w` (used by array encoding), in one reservation of
+    /// `maximumCount(of:)` bytes: the producer's hot path.
     public static func encode(_ order: Order, into w: inout JSONByteWriter) {
-        w.raw("{\"schema_version\":")
-        w.integer(order.schemaVersion)
-        w.raw(",\"order_id\":")
-        w.string(order.orderID)
-        w.raw(",\"customer_id\":")
-        w.string(order.customerID)
-        w.raw(",\"items\":")
-        encodeItems(order.items, into: &w)
-        w.raw(",\"total_amount\":")
-        w.cents(order.totalCents)
-        w.raw(",\"status\":\"")
-        w.raw(order.status.staticName)
-        w.raw("\",\"created_at\":\"")
-        order.createdAt.write(to: &w)
-        w.raw("\"}")
+        w.write(maximumCount: maximumCount(of: order)) { out in
+            out.appendRaw("{\"schema_version\":")
+            out.appendDecimal(signed: order.schemaVersion)
+            out.appendRaw(",\"order_id\":")
+            out.appendJSONString(order.orderID)
+            out.appendRaw(",\"customer_id\":")
+            out.appendJSONString(order.customerID)
+            out.appendRaw(",\"items\":")
+            appendItems(order.items, to: &out)
+            out.appendRaw(",\"total_amount\":")
+            out.appendCents(order.totalCents)
+            out.appendRaw(",\"status\":\"")
+            out.appendRaw(order.status.staticName)
+            out.appendRaw("\",\"created_at\":\"")
+            order.createdAt.write(to: &out)
+            out.appendRaw("\"}")
+        }
     }
 
     /// Appends the order lines as a JSON array (contract field names, money with 2 decimals);
     /// also the consumer's `items` column.
     public static func encodeItems(_ items: [OrderItem], into w: inout JSONByteWriter) {
-        w.raw(UInt8(ascii: "["))
+        w.write(maximumCount: maximumCount(of: items)) { appendItems(items, to: &$0) }
+    }
+
+    private static func appendItems(_ items: [OrderItem], to out: inout OutputSpan<UInt8>) {
+        out.append(UInt8(ascii: "["))
         for (i, item) in items.enumerated() {
-            if i > 0 { w.raw(UInt8(ascii: ",")) }
-            w.raw("{\"item_id\":")
-            w.string(item.itemID)
-            w.raw(",\"name\":")
-            w.string(item.name)
-            w.raw(",\"quantity\":")
-            w.integer(item.quantity)
-            w.raw(",\"unit_price\":")
-            w.cents(item.unitPriceCents)
-            w.raw(UInt8(ascii: "}"))
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.appendRaw("{\"item_id\":")
+            out.appendJSONString(item.itemID)
+            out.appendRaw(",\"name\":")
+            out.appendJSONString(item.name)
+            out.appendRaw(",\"quantity\":")
+            out.appendDecimal(signed: item.quantity)
+            out.appendRaw(",\"unit_price\":")
+            out.appendCents(item.unitPriceCents)
+            out.append(UInt8(ascii: "}"))
         }
-        w.raw(UInt8(ascii: "]"))
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// An upper bound of the bytes `encode(_:into:)` writes: its fixed text (under 128 bytes,
+    /// status included), three numbers, the timestamp, the strings and the lines.
+    /// `JSONByteWriterTests` check it against extreme orders.
+    public static func maximumCount(of order: Order) -> Int {
+        128 + 3 * JSONByteWriter.maximumNumberCount + OrderTimestamp.maximumTextCount
+            + JSONByteWriter.maximumCount(ofString: order.orderID)
+            + JSONByteWriter.maximumCount(ofString: order.customerID)
+            + maximumCount(of: order.items)
+    }
+
+    /// An upper bound of the bytes `encodeItems` writes: per line, its fixed text (under 64
+    /// bytes, separator included), two numbers and two strings.
+    public static func maximumCount(of items: [OrderItem]) -> Int {
+        var count = 2
+        for item in items {
+            count += 64 + 2 * JSONByteWriter.maximumNumberCount + JSONByteWriter.maximumCount(ofString: item.itemID)
+                + JSONByteWriter.maximumCount(ofString: item.name)
+        }
+        return count
     }
 
     /// Orders as one JSON array.

@@ -38,25 +38,23 @@ public final class OrderIDGenerator: Sendable {
     public func next(at time: OrderTimestamp) -> String {
         let number = counter.wrappingAdd(1, ordering: .relaxed).oldValue
         let p = time.parts
-        var w = JSONByteWriter(capacity: 40)
-        w.raw("ORD-")
-        w.unsigned(UInt64(max(0, p.year)), minimumDigits: 4)
-        w.unsigned(UInt64(p.month), minimumDigits: 2)
-        w.unsigned(UInt64(p.day), minimumDigits: 2)
-        w.raw(UInt8(ascii: "-"))
-        w.unsigned(number, minimumDigits: 5)
-        w.raw(UInt8(ascii: "-"))
-        w.rawASCII(instanceID)
-        return String(decoding: w.bytes, as: UTF8.self)
+        // Written straight into the string's own storage: one allocation an id. At most
+        // "ORD-", two numbers of up to 20 digits, 4 more digits, 2 dashes and the instance.
+        let capacity = 50 + instanceID.utf8.count
+        return String(unsafeUninitializedCapacity: capacity) { buffer in
+            var out = OutputSpan(buffer: buffer, initializedCount: 0)
+            out.appendRaw("ORD-")
+            out.appendDecimal(UInt64(max(0, p.year)), minimumDigits: 4)
+            out.appendDecimal(UInt64(p.month), minimumDigits: 2)
+            out.appendDecimal(UInt64(p.day), minimumDigits: 2)
+            out.append(UInt8(ascii: "-"))
+            out.appendDecimal(number, minimumDigits: 5)
+            out.append(UInt8(ascii: "-"))
+            for b in instanceID.utf8 { out.append(b) }
+            return out.finalize(for: buffer)
+        }
     }
 
     /// How many ids were handed out.
     var issuedCount: UInt64 { counter.load(ordering: .relaxed) &- firstNumber }
-}
-
-extension JSONByteWriter {
-    /// Appends a string's UTF-8 bytes unescaped (only for text known to need no escaping).
-    mutating func rawASCII(_ text: String) {
-        for b in text.utf8 { raw(b) }
-    }
 }

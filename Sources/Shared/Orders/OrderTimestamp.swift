@@ -74,21 +74,29 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
 
     /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` (unquoted) to `writer`.
     public func write(to w: inout JSONByteWriter) {
+        w.write(maximumCount: Self.maximumTextCount) { write(to: &$0) }
+    }
+
+    /// The most bytes `write` appends (a year of up to 20 digits).
+    public static let maximumTextCount = 40
+
+    /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` (unquoted) to reserved bytes (`maximumTextCount`).
+    func write(to out: inout OutputSpan<UInt8>) {
         let p = parts
-        w.unsigned(UInt64(max(0, p.year)), minimumDigits: 4)
-        w.raw(UInt8(ascii: "-"))
-        w.unsigned(UInt64(p.month), minimumDigits: 2)
-        w.raw(UInt8(ascii: "-"))
-        w.unsigned(UInt64(p.day), minimumDigits: 2)
-        w.raw(UInt8(ascii: "T"))
-        w.unsigned(UInt64(p.hour), minimumDigits: 2)
-        w.raw(UInt8(ascii: ":"))
-        w.unsigned(UInt64(p.minute), minimumDigits: 2)
-        w.raw(UInt8(ascii: ":"))
-        w.unsigned(UInt64(p.second), minimumDigits: 2)
-        w.raw(UInt8(ascii: "."))
-        w.unsigned(UInt64(p.millisecond), minimumDigits: 3)
-        w.raw(UInt8(ascii: "Z"))
+        out.appendDecimal(UInt64(max(0, p.year)), minimumDigits: 4)
+        out.append(UInt8(ascii: "-"))
+        out.appendDecimal(UInt64(p.month), minimumDigits: 2)
+        out.append(UInt8(ascii: "-"))
+        out.appendDecimal(UInt64(p.day), minimumDigits: 2)
+        out.append(UInt8(ascii: "T"))
+        out.appendDecimal(UInt64(p.hour), minimumDigits: 2)
+        out.append(UInt8(ascii: ":"))
+        out.appendDecimal(UInt64(p.minute), minimumDigits: 2)
+        out.append(UInt8(ascii: ":"))
+        out.appendDecimal(UInt64(p.second), minimumDigits: 2)
+        out.append(UInt8(ascii: "."))
+        out.appendDecimal(UInt64(p.millisecond), minimumDigits: 3)
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// `YYYYMMDD` of the UTC date, as used in order ids.

@@ -118,46 +118,33 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
     /// Replaces the contents of `bytes` with the header value (55 bytes), reusing its storage.
     public func writeHeaderValue(into bytes: inout [UInt8]) {
         bytes.removeAll(keepingCapacity: true)
-        bytes.reserveCapacity(Self.headerLength)
-        bytes.append(UInt8(ascii: "0"))
-        bytes.append(UInt8(ascii: "0"))
-        bytes.append(UInt8(ascii: "-"))
-        Self.appendHex(traceIDHigh, digits: 16, to: &bytes)
-        Self.appendHex(traceIDLow, digits: 16, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        Self.appendHex(parentID, digits: 16, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        Self.appendHex(UInt64(flags), digits: 2, to: &bytes)
+        bytes.append(addingCapacity: Self.headerLength) { out in
+            Self.writeHeader(traceIDHigh, traceIDLow, parentID, flags, to: &out)
+        }
+    }
+
+    /// Writes `00-<trace id>-<parent id>-<flags>` (`headerLength` bytes).
+    private static func writeHeader(
+        _ high: UInt64, _ low: UInt64, _ parent: UInt64, _ flags: UInt8, to out: inout OutputSpan<UInt8>
+    ) {
+        out.append(UInt8(ascii: "0"))
+        out.append(UInt8(ascii: "0"))
+        out.append(UInt8(ascii: "-"))
+        out.appendHex(high, digits: 16)
+        out.appendHex(low, digits: 16)
+        out.append(UInt8(ascii: "-"))
+        out.appendHex(parent, digits: 16)
+        out.append(UInt8(ascii: "-"))
+        out.appendHex(UInt64(flags), digits: 2)
     }
 
     private static func format(_ high: UInt64, _ low: UInt64, _ parent: UInt64, _ flags: UInt8) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(headerLength)
-        bytes.append(contentsOf: "00-".utf8)
-        appendHex(high, digits: 16, to: &bytes)
-        appendHex(low, digits: 16, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendHex(parent, digits: 16, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendHex(UInt64(flags), digits: 2, to: &bytes)
+        let bytes = [UInt8](capacity: headerLength) { writeHeader(high, low, parent, flags, to: &$0) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func hexString(_ v: UInt64, _ digits: Int) -> String {
-        var bytes: [UInt8] = []
-        appendHex(v, digits: digits, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Appends the low `digits` nibbles of `v` as lowercase hex, most significant first.
-    @inline(__always)
-    private static func appendHex(_ v: UInt64, digits: Int, to bytes: inout [UInt8]) {
-        var shift = digits * 4
-        while shift > 0 {
-            shift -= 4
-            let nibble = UInt8(truncatingIfNeeded: v >> UInt64(shift)) & 0xF
-            bytes.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
-        }
+        String(decoding: [UInt8](capacity: digits) { $0.appendHex(v, digits: digits) }, as: UTF8.self)
     }
 
     /// `count` lowercase hex digits at `from` (count ≤ 16), or nil.

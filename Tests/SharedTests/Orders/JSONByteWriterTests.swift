@@ -34,4 +34,59 @@ import Testing
         w.cents(199)
         #expect(String(decoding: w.bytes, as: UTF8.self) == "1.99")
     }
+
+    @Test func escapeScanAgreesWithTheByteRuleAtEveryPosition() {
+        // The 8-bytes-a-step scan against the byte rule: every byte value, at every position of
+        // every length up to 17 (two words and a tail), in a run of plain bytes.
+        func byteRule(_ bytes: [UInt8]) -> Bool { bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
+        var disagreements = 0
+        for length in 1...17 {
+            for position in 0..<length {
+                for value in 0...255 {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = UInt8(value)
+                    let scanned = bytes.withUnsafeBufferPointer(OutputSpan<UInt8>.containsEscapes)
+                    if scanned != byteRule(bytes) { disagreements += 1 }
+                }
+            }
+        }
+        #expect(disagreements == 0)
+        // Neighbours that borrow across bytes in the word tricks: 0x21 next to 0x20, 0x1F, 0x7F, 0x80.
+        for pair in [[0x20, 0x21], [0x21, 0x1F], [0x7F, 0x80], [0xFF, 0x00], [0x23, 0x5B, 0x5D, 0x21, 0x20, 0x20, 0x20, 0x20]] as [[UInt8]] {
+            let word = pair + [UInt8](repeating: 0x41, count: 8 - pair.count)
+            #expect(word.withUnsafeBufferPointer(OutputSpan<UInt8>.containsEscapes) == byteRule(word), "\(word)")
+        }
+    }
+
+    @Test func orderBoundHoldsForExtremeOrders() throws {
+        // The encoder reserves `OrderCodec.maximumCount(of:)` bytes once and traps past it: the
+        // worst strings (every byte escaped as \u00XX), the widest numbers and the latest date.
+        let controls = String(decoding: (0..<32).map { UInt8($0) } + [0x22, 0x5C], as: UTF8.self)
+        let extreme = Order(
+            schemaVersion: Int64.min, orderID: controls, customerID: controls + "中😀",
+            items: (0..<5).map { _ in OrderItem(itemID: controls, name: controls, quantity: Int64.min, unitPriceCents: Int64.min) },
+            totalCents: Int64.min, status: .cancelled,
+            createdAt: OrderTimestamp(millisecondsSinceEpoch: OrderTimestamp.maxMilliseconds))
+        var w = JSONByteWriter(capacity: 8)
+        OrderCodec.encode(extreme, into: &w)
+        #expect(w.bytes.count <= OrderCodec.maximumCount(of: extreme))
+        #expect(try OrderCodec.decodeDraft(w.bytes, presence: .event) == OrderDraft(extreme))
+        let plain = Order(
+            orderID: "ORD-20261123-00001-ABCD", customerID: "CUST-00001",
+            items: [OrderItem(itemID: "ITEM-01", name: "Margherita Pizza", quantity: Int64.max, unitPriceCents: Int64.max)],
+            totalCents: Int64.max, createdAt: OrderTimestamp(millisecondsSinceEpoch: 0))
+        w.removeAll()
+        OrderCodec.encode(plain, into: &w)
+        #expect(w.bytes.count <= OrderCodec.maximumCount(of: plain))
+        #expect(try OrderCodec.decodeDraft(w.bytes, presence: .event) == OrderDraft(plain))
+    }
+
+    @Test func stringReservationIsExactForPlainTextAndWorstCaseOtherwise() {
+        #expect(text { $0.string("x\"y\u{1}z") } == #""x\"y\u0001z""#)
+        #expect(JSONByteWriter.maximumCount(ofString: "abc") == 5)
+        #expect(JSONByteWriter.maximumCount(ofString: "a\"c") == 2 + 6 * 3)
+        var w = JSONByteWriter(capacity: 0)
+        w.string("Margherita Pizza")
+        #expect(w.bytes.count == JSONByteWriter.maximumCount(ofString: "Margherita Pizza"))
+    }
 }
