@@ -34,11 +34,7 @@ public struct JSONByteWriter: Sendable {
         // Common case: a native string needing no escapes; reserves exactly what it writes.
         let isCopied = text.utf8.withContiguousStorageIfAvailable { utf8 in
             guard !OutputSpan<UInt8>.containsEscapes(utf8) else { return false }
-            write(maximumCount: utf8.count + 2) { out in
-                out.append(UInt8(ascii: "\""))
-                out.appendRaw(utf8)
-                out.append(UInt8(ascii: "\""))
-            }
+            write(maximumCount: utf8.count + 2) { $0.appendQuoted(plain: utf8) }
             return true
         }
         if isCopied != true {

@@ -37,16 +37,13 @@ public final class OrderIDGenerator: Sendable {
     /// The next id, dated `at` (UTC).
     public func next(at time: OrderTimestamp) -> String {
         let number = counter.wrappingAdd(1, ordering: .relaxed).oldValue
-        let p = time.parts
         // Written straight into the string's own storage: one allocation an id. At most
-        // "ORD-", two numbers of up to 20 digits, 4 more digits, 2 dashes and the instance.
-        let capacity = 50 + instanceID.utf8.count
+        // "ORD-", the date, a number of up to 20 digits, 2 dashes and the instance.
+        let capacity = 26 + OrderTimestamp.maximumTextCount + instanceID.utf8.count
         return String(unsafeUninitializedCapacity: capacity) { buffer in
             var out = OutputSpan(buffer: buffer, initializedCount: 0)
             out.appendRaw("ORD-")
-            out.appendDecimal(UInt64(max(0, p.year)), minimumDigits: 4)
-            out.appendDecimal(UInt64(p.month), minimumDigits: 2)
-            out.appendDecimal(UInt64(p.day), minimumDigits: 2)
+            time.writeCompactDate(to: &out)
             out.append(UInt8(ascii: "-"))
             out.appendDecimal(number, minimumDigits: 5)
             out.append(UInt8(ascii: "-"))

@@ -83,11 +83,7 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` (unquoted) to reserved bytes (`maximumTextCount`).
     func write(to out: inout OutputSpan<UInt8>) {
         let p = parts
-        out.appendDecimal(UInt64(max(0, p.year)), minimumDigits: 4)
-        out.append(UInt8(ascii: "-"))
-        out.appendDecimal(UInt64(p.month), minimumDigits: 2)
-        out.append(UInt8(ascii: "-"))
-        out.appendDecimal(UInt64(p.day), minimumDigits: 2)
+        Self.appendDate(p, separator: UInt8(ascii: "-"), to: &out)
         out.append(UInt8(ascii: "T"))
         out.appendDecimal(UInt64(p.hour), minimumDigits: 2)
         out.append(UInt8(ascii: ":"))
@@ -101,12 +97,21 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
 
     /// `YYYYMMDD` of the UTC date, as used in order ids.
     var compactDate: String {
-        let p = parts
-        var w = JSONByteWriter(capacity: 8)
-        w.unsigned(UInt64(max(0, p.year)), minimumDigits: 4)
-        w.unsigned(UInt64(p.month), minimumDigits: 2)
-        w.unsigned(UInt64(p.day), minimumDigits: 2)
-        return String(decoding: w.bytes, as: UTF8.self)
+        String(decoding: [UInt8](capacity: Self.maximumTextCount) { writeCompactDate(to: &$0) }, as: UTF8.self)
+    }
+
+    /// Appends `YYYYMMDD` of the UTC date (order ids) to reserved bytes (`maximumTextCount`).
+    func writeCompactDate(to out: inout OutputSpan<UInt8>) {
+        Self.appendDate(parts, separator: nil, to: &out)
+    }
+
+    /// Appends the date of `p`, its fields joined by `separator` (none when nil).
+    private static func appendDate(_ p: Parts, separator: UInt8?, to out: inout OutputSpan<UInt8>) {
+        out.appendDecimal(UInt64(max(0, p.year)), minimumDigits: 4)
+        if let separator { out.append(separator) }
+        out.appendDecimal(UInt64(p.month), minimumDigits: 2)
+        if let separator { out.append(separator) }
+        out.appendDecimal(UInt64(p.day), minimumDigits: 2)
     }
 
     /// Parses an RFC 3339 `date-time`; nil when malformed or out of range.

@@ -27,16 +27,25 @@ extension OutputSpan where Element == UInt8 {
     /// `\t`, ... or `\u00XX`); everything else is copied as UTF-8. Needs at most
     /// `JSONByteWriter.maximumCount(ofString: text)` bytes.
     mutating func appendJSONString(_ text: String) {
-        append(UInt8(ascii: "\""))
         // Common case: a native string needing no escapes, scanned and copied as one buffer.
         let isCopied = text.utf8.withContiguousStorageIfAvailable { utf8 in
             guard !Self.containsEscapes(utf8) else { return false }
-            appendRaw(utf8)
+            appendQuoted(plain: utf8)
             return true
         }
         if isCopied != true {
+            append(UInt8(ascii: "\""))
             for b in text.utf8 { appendEscaped(b) }
+            append(UInt8(ascii: "\""))
         }
+    }
+
+    /// Appends `utf8`, known to need no escapes (`containsEscapes` false), as a quoted JSON
+    /// string; needs `utf8.count + 2` bytes.
+    @inline(__always)
+    mutating func appendQuoted(plain utf8: UnsafeBufferPointer<UInt8>) {
+        append(UInt8(ascii: "\""))
+        appendRaw(utf8)
         append(UInt8(ascii: "\""))
     }
 
