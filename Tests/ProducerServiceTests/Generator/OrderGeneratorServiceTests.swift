@@ -102,7 +102,11 @@ import Testing
             logger: fixture.logger)
         let group = ServiceGroup(services: [generator], logger: fixture.logger)
         let run = Task { try await group.run() }
-        try await Task.sleep(for: .milliseconds(500))
+        // At least two 50 ms enqueue bounds must pass; wait for them (up to 10 s) instead of a
+        // fixed 500 ms, which a loaded machine (the whole suite in parallel) could miss.
+        for _ in 0..<200 where fixture.metric("kafkatrace_producer_backpressure_rejected_total") < 2 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(generator.publishedCount == 5)
         #expect(fixture.metric("kafkatrace_producer_backpressure_rejected_total") >= 2)
         try fixture.cluster.setBrokerUp(1)
