@@ -9,9 +9,11 @@ public struct OrderEventEncoder: Sendable {
     public private(set) var key: [UInt8] = []
     /// The event's Kafka headers, in contract order (`OrderHeaders.make`), `traceparent` last.
     public private(set) var headers: [(String, [UInt8])]
-    /// Room for the encoder's one reservation (`OrderCodec.maximumCount(of:)`) of a 5-line order
-    /// with names of 20 characters, so that a fresh encoder (one an HTTP order) does not grow.
-    private var writer = JSONByteWriter(capacity: 1024)
+    /// Room for the encoder's one reservation (`OrderCodec.maximumCount(of:)`, which bounds every
+    /// string as if each byte were escaped) of a 5-line order with names of 20 characters, so that
+    /// a fresh encoder (one an HTTP order) does not grow.
+    static let initialCapacity = 2048
+    private var writer = JSONByteWriter(capacity: initialCapacity)
 
     public init() {
         headers = OrderHeaders.eventHeaders(traceParentValue: [])

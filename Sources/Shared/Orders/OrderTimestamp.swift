@@ -1,3 +1,4 @@
+import Synchronization
 import FoundationEssentials
 
 /// An instant with millisecond precision, written as RFC 3339 UTC: `2026-11-23T09:30:00.123Z`.
@@ -59,7 +60,7 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         let ms = min(max(millisecondsSinceEpoch, Self.minMilliseconds), Self.maxMilliseconds)
         let days = Self.floorDiv(ms, 86_400_000)
         let msOfDay = Int(ms - days * 86_400_000)
-        let (y, m, d) = Self.civil(fromDays: days)
+        let (y, m, d) = Self.cachedCivil(fromDays: days)
         return Parts(
             year: y, month: m, day: d, hour: msOfDay / 3_600_000, minute: msOfDay / 60_000 % 60,
             second: msOfDay / 1000 % 60, millisecond: msOfDay % 1000)
@@ -188,7 +189,7 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         }
     }
 
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
@@ -202,6 +203,24 @@ public struct OrderTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
+    }
+
+    /// The last day `cachedCivil` converted and its date, in one word: the day (as an `Int32`) in
+    /// the high half, then year (16 bits), month and day (8 bits each). Orders are made and
+    /// written by the thousand on the same day, each dated twice (id and `created_at`).
+    private static let lastCivilDay = Atomic<UInt64>(UInt64(UInt32(bitPattern: Int32.min)) << 32)
+
+    /// `civil(fromDays:)`, remembered for the last day asked (any thread; one atomic word, so a
+    /// reader sees a day with its own date). `days` must be in the clamped range (years 1–9999).
+    static func cachedCivil(fromDays days: Int64) -> (Int, Int, Int) {
+        let key = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: days))) << 32
+        let cached = lastCivilDay.load(ordering: .relaxed)
+        if cached & 0xFFFF_FFFF_0000_0000 == key {
+            return (Int(cached >> 16 & 0xFFFF), Int(cached >> 8 & 0xFF), Int(cached & 0xFF))
+        }
+        let (y, m, d) = civil(fromDays: days)
+        lastCivilDay.store(key | UInt64(y) << 16 | UInt64(m) << 8 | UInt64(d), ordering: .relaxed)
+        return (y, m, d)
     }
 
     /// The proleptic Gregorian date for days since 1970-01-01 (`civil_from_days`).

@@ -75,13 +75,20 @@ extension OutputSpan where Element == UInt8 {
 
     /// Appends `value` in decimal, left-padded with zeros to `minimumDigits`; needs at most
     /// `max(20, minimumDigits)` bytes.
+    @inline(__always)
     mutating func appendDecimal(_ value: UInt64, minimumDigits: Int = 1) {
-        // Most numbers of an order are one or two digits (dates, times, quantities, cents).
+        // Most numbers of an order are one or two digits (dates, times, quantities, cents): those
+        // are written where the call is; the rest by `appendDecimalDigits`.
         if value < 100 && minimumDigits <= 2 {
             if value >= 10 || minimumDigits == 2 { append(UInt8(ascii: "0") | UInt8(truncatingIfNeeded: value / 10)) }
             append(UInt8(ascii: "0") | UInt8(truncatingIfNeeded: value % 10))
-            return
+        } else {
+            appendDecimalDigits(value, minimumDigits: minimumDigits)
         }
+    }
+
+    /// `appendDecimal` for any value and width.
+    private mutating func appendDecimalDigits(_ value: UInt64, minimumDigits: Int) {
         var digits = 1
         var power: UInt64 = 10
         while digits < 20 && value >= power {
@@ -91,18 +98,18 @@ extension OutputSpan where Element == UInt8 {
         let width = max(digits, minimumDigits)
         precondition(width <= freeCapacity, "JSON output: reservation too small")
         withUnsafeMutableBufferPointer { buffer, initialized in
+            // Two digits a step from the right, then the odd one; zeros fill the padding.
             let start = buffer.baseAddress! + initialized
             var rest = value
             var index = width
-            repeat {
-                index -= 1
-                (start + index).initialize(to: UInt8(ascii: "0") | UInt8(truncatingIfNeeded: rest % 10))
-                rest /= 10
-            } while rest > 0
-            while index > 0 {
-                index -= 1
-                (start + index).initialize(to: UInt8(ascii: "0"))
+            while index >= 2 {
+                let pair = UInt8(truncatingIfNeeded: rest % 100)
+                rest /= 100
+                index -= 2
+                (start + index).initialize(to: UInt8(ascii: "0") | pair / 10)
+                (start + index + 1).initialize(to: UInt8(ascii: "0") | pair % 10)
             }
+            if index == 1 { start.initialize(to: UInt8(ascii: "0") | UInt8(truncatingIfNeeded: rest % 10)) }
             initialized += width
         }
     }
@@ -134,20 +141,50 @@ extension OutputSpan where Element == UInt8 {
         }
     }
 
+    /// Appends all 16 nibbles of `value` as lowercase hex, most significant first, 8 at a time:
+    /// each half is spread to one nibble a byte, then turned into ASCII in one word.
+    @inline(__always)
+    mutating func appendHex(_ value: UInt64) {
+        precondition(16 <= freeCapacity, "JSON output: reservation too small")
+        withUnsafeMutableBufferPointer { buffer, initialized in
+            let start = UnsafeMutableRawPointer(buffer.baseAddress! + initialized)
+            start.storeBytes(of: Self.hexWord(UInt32(truncatingIfNeeded: value >> 32)), as: UInt64.self)
+            (start + 8).storeBytes(of: Self.hexWord(UInt32(truncatingIfNeeded: value)), as: UInt64.self)
+            initialized += 16
+        }
+    }
+
+    /// The 8 lowercase hex digits of `value` as the bytes of a word, ready to store (in memory
+    /// order, most significant digit first).
+    @inline(__always)
+    static func hexWord(_ value: UInt32) -> UInt64 {
+        var x = UInt64(value)
+        x = (x | x << 16) & 0x0000_FFFF_0000_FFFF
+        x = (x | x << 8) & 0x00FF_00FF_00FF_00FF
+        x = (x | x << 4) & 0x0F0F_0F0F_0F0F_0F0F  // nibble i in byte i, least significant first
+        let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101  // 1 where ≥ 10
+        let ascii = x &+ 0x3030_3030_3030_3030 &+ letters &* (UInt64(UInt8(ascii: "a")) - 0x3A)
+        // Stored as it is, a word puts its least significant byte first on a little-endian
+        // machine: `bigEndian` puts the most significant digit at the lowest address on both.
+        return ascii.bigEndian
+    }
+
     /// True when `bytes` holds a byte that a JSON string must escape; checks 8 bytes a step.
     static func containsEscapes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         let raw = UnsafeRawPointer(base)
+        let count = bytes.count
+        guard count >= 8 else {
+            for i in 0..<count where needsEscape(base[i]) { return true }
+            return false
+        }
         var i = 0
-        while i &+ 8 <= bytes.count {
+        while i &+ 8 <= count {
             if wordNeedsEscape(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
             i &+= 8
         }
-        while i < bytes.count {
-            if needsEscape(base[i]) { return true }
-            i &+= 1
-        }
-        return false
+        // The tail as the last 8 bytes, overlapping bytes already checked.
+        return i < count && wordNeedsEscape(raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self))
     }
 
     /// True when one of the 8 bytes of `word` is below 0x20, `"` or `\` (the "has less" and

@@ -130,10 +130,10 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
         out.append(UInt8(ascii: "0"))
         out.append(UInt8(ascii: "0"))
         out.append(UInt8(ascii: "-"))
-        out.appendHex(high, digits: 16)
-        out.appendHex(low, digits: 16)
+        out.appendHex(high)
+        out.appendHex(low)
         out.append(UInt8(ascii: "-"))
-        out.appendHex(parent, digits: 16)
+        out.appendHex(parent)
         out.append(UInt8(ascii: "-"))
         out.appendHex(UInt64(flags), digits: 2)
     }

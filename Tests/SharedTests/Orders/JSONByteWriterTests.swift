@@ -81,12 +81,46 @@ import Testing
         #expect(try OrderCodec.decodeDraft(w.bytes, presence: .event) == OrderDraft(plain))
     }
 
-    @Test func stringReservationIsExactForPlainTextAndWorstCaseOtherwise() {
+    @Test func stringBoundIsTheWorstCaseWithoutAScan() {
         #expect(text { $0.string("x\"y\u{1}z") } == #""x\"y\u0001z""#)
-        #expect(JSONByteWriter.maximumCount(ofString: "abc") == 5)
+        // Every byte escaped as \u00XX, plus the quotes, whatever the text holds.
+        #expect(JSONByteWriter.maximumCount(ofString: "abc") == 2 + 6 * 3)
         #expect(JSONByteWriter.maximumCount(ofString: "a\"c") == 2 + 6 * 3)
-        var w = JSONByteWriter(capacity: 0)
-        w.string("Margherita Pizza")
-        #expect(w.bytes.count == JSONByteWriter.maximumCount(ofString: "Margherita Pizza"))
+        let worst = String(decoding: [UInt8](repeating: 0x01, count: 9), as: UTF8.self)
+        #expect(text { $0.string(worst) }.utf8.count == JSONByteWriter.maximumCount(ofString: worst))
+        // A plain string takes the short path: quotes and the text, nothing else.
+        #expect(text { $0.string("Margherita Pizza") } == "\"Margherita Pizza\"")
+    }
+
+    @Test func decimalsTwoDigitsAStepAgreeWithStringForEveryWidth() {
+        // The pair loop, the odd leading digit and the zero padding, at every digit count.
+        var rng = SplitMix64(seed: 21)
+        var values: [UInt64] = [0, 9, 10, 99, 100, 101, 999, 1000, 9999, 10_000, UInt64.max, UInt64.max - 1]
+        for digits in 1...20 {
+            var power: UInt64 = 1
+            for _ in 1..<digits { power &*= 10 }
+            values += [power, power &- 1, power &+ 1, power &* 9 &+ UInt64.random(in: 0..<max(1, power), using: &rng)]
+        }
+        for _ in 0..<2000 { values.append(rng.next() >> UInt64.random(in: 0...63, using: &rng)) }
+        for value in values {
+            for minimumDigits in [1, 2, 3, 4, 5, 19, 20, 23] {
+                let plain = String(value)
+                let expected = String(repeating: "0", count: max(0, minimumDigits - plain.utf8.count)) + plain
+                #expect(text { $0.unsigned(value, minimumDigits: minimumDigits) } == expected)
+            }
+        }
+    }
+
+    @Test func hexWordsAgreeWithStringRadix16() {
+        // The 8-nibbles-a-word writer against the standard library, most significant digit first.
+        var rng = SplitMix64(seed: 22)
+        var values: [UInt64] = [0, 1, 0xF, 0x10, 0xA, 0x9, 0xFFFF_FFFF, 0x1_0000_0000, UInt64.max, 0x0123_4567_89AB_CDEF]
+        for shift in 0..<64 { values += [1 << UInt64(shift), ~(1 << UInt64(shift))] }
+        for _ in 0..<5000 { values.append(rng.next()) }
+        for value in values {
+            let written = String(decoding: [UInt8](capacity: 16) { $0.appendHex(value) }, as: UTF8.self)
+            let plain = String(value, radix: 16)
+            #expect(written == String(repeating: "0", count: 16 - plain.utf8.count) + plain, "\(value)")
+        }
     }
 }

@@ -56,6 +56,21 @@ import Testing
         }
     }
 
+    @Test func rememberedDayAgreesWithTheCalendar() {
+        // The last day's date is kept in one word; it must never hand one day another's date,
+        // also when days alternate and at the ends of the range.
+        var rng = SplitMix64(seed: 9)
+        let first = OrderTimestamp.floorDiv(OrderTimestamp.minMilliseconds, 86_400_000)
+        let last = OrderTimestamp.floorDiv(OrderTimestamp.maxMilliseconds, 86_400_000)
+        var days: [Int64] = [first, last, first, 0, -1, 0, 20_426, 20_426, 20_427, 20_426]
+        for _ in 0..<3000 { days.append(Int64.random(in: first...last, using: &rng)) }
+        for day in days {
+            let (y, m, d) = OrderTimestamp.cachedCivil(fromDays: day)
+            #expect(y == OrderTimestamp.civil(fromDays: day).0 && m == OrderTimestamp.civil(fromDays: day).1 && d == OrderTimestamp.civil(fromDays: day).2, "day \(day)")
+            #expect(OrderTimestamp.daysFromCivil(y, m, d) == day)
+        }
+    }
+
     @Test func outOfRangeInstantsClampInsteadOfTrapping() {
         #expect(OrderTimestamp(millisecondsSinceEpoch: .min).description == "0001-01-01T00:00:00.000Z")
         #expect(OrderTimestamp(millisecondsSinceEpoch: .max).description == "9999-12-31T23:59:59.999Z")
