@@ -1,4 +1,5 @@
 import SharedKafka
+import SharedOrders
 import SharedPostgres
 
 /// A decoded batch, kept per partition: each partition's valid orders (and their COPY rows,
@@ -19,6 +20,8 @@ struct OrderBatch {
     /// this instant was revoked since, so its messages here are stale (the new assignment reads
     /// them again from the committed offset).
     var polledAt: ContinuousClock.Instant = .now
+    /// The text of each row's JSON and number columns, reused row after row (no allocation a row).
+    private var scratch = JSONByteWriter(capacity: 0)
 
     var isEmpty: Bool { slices.isEmpty }
     var messageCount: Int { slices.values.reduce(0) { $0 + $1.messageCount } }
@@ -38,13 +41,18 @@ struct OrderBatch {
     /// Adds one message's outcome: a valid order (with its COPY row) or a dead letter.
     mutating func add(_ message: KafkaMessage, order record: OrderRecord?, letter: DeadLetter?) {
         // One lookup, and the slice is changed in place (no copy of its rows).
-        Self.add(message, order: record, letter: letter, to: &slices[message.topicPartition, default: Slice()])
+        Self.add(
+            message, order: record, letter: letter, to: &slices[message.topicPartition, default: Slice()],
+            scratch: &scratch)
     }
 
-    private static func add(_ message: KafkaMessage, order record: OrderRecord?, letter: DeadLetter?, to slice: inout Slice) {
+    private static func add(
+        _ message: KafkaMessage, order record: OrderRecord?, letter: DeadLetter?, to slice: inout Slice,
+        scratch: inout JSONByteWriter
+    ) {
         slice.messageCount += 1
         if let record {
-            record.appendCopyRow(to: &slice.rows)
+            record.appendCopyRow(to: &slice.rows, scratch: &scratch)
             slice.records.append(record)
         }
         if let letter { slice.letters.append(letter) }

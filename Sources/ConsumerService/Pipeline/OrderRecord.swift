@@ -35,13 +35,12 @@ struct OrderRecord: Sendable, Hashable {
     }
 
     /// Appends this order as one COPY row in `OrderStore.columns` order: the same text as
-    /// `columnValues`, written straight into the COPY buffer (one scratch buffer per row).
-    func appendCopyRow(to rows: inout PostgresCopyRows) {
+    /// `columnValues`, written straight into the COPY buffer. `w` holds the items, total and
+    /// timestamp text on the way; pass the same one row after row, so its buffer is reused.
+    func appendCopyRow(to rows: inout PostgresCopyRows, scratch w: inout JSONByteWriter) {
         rows.text(order.orderID)
         rows.text(order.customerID)
-        var w = JSONByteWriter(
-            capacity: OrderCodec.maximumCount(of: order.items) + JSONByteWriter.maximumNumberCount
-                + OrderTimestamp.maximumTextCount)
+        w.removeAll()
         OrderCodec.encodeItems(order.items, into: &w)
         let itemsEnd = w.bytes.count
         w.cents(order.totalCents)

@@ -1,3 +1,4 @@
+import SharedOrders
 import SharedPostgres
 import Synchronization
 
@@ -71,7 +72,8 @@ final class OrderStore: Sendable {
     /// The COPY rows of `records` (`OrderStore.columns`); callers may build them ahead of `insert`.
     static func encode(_ records: [OrderRecord]) -> PostgresCopyRows {
         var rows = PostgresCopyRows(columnCount: columns.count, reservingCapacity: records.count * 480)
-        for record in records { record.appendCopyRow(to: &rows) }
+        var scratch = JSONByteWriter(capacity: 0)
+        for record in records { record.appendCopyRow(to: &rows, scratch: &scratch) }
         return rows
     }
 

@@ -30,6 +30,10 @@ import Testing
         #expect(b.commits == [tp(0): .init(offset: 3, timestampMs: 1002), tp(1): .init(offset: 2, timestampMs: 1001)])
         #expect(b.rows.rowCount == 5)
         #expect(b.rows.bytes == OrderStore.encode(b.records).bytes)
+        // Row after row through one reused scratch buffer: the same text as each record's
+        // column values on their own (the parameter path).
+        let separately = PostgresCopyRows(columnCount: OrderStore.columns.count, rows: b.records.map(\.columnValues))
+        #expect(b.rows.bytes == separately.bytes)
     }
 
     @Test func partitionsRevokedOrAssignedAgainSinceThePollAreStale() throws {
