@@ -25,11 +25,11 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// than Kafka (catching up) the queue sits at this bound, so it is most of the consumer's
     /// memory then. librdkafka 2.0.2 stops fetching once the queue is over it and looks again
     /// only up to a second later; `KafkaConsumer` restarts such a stalled fetch itself
-    /// (`kickStalledFetches`), so a few MB do not slow catching up. 1.5 MiB ≈ 3 800 orders: the
-    /// catch-up peak stays under the 40 MB target in most rounds, not all, and is not measurably
-    /// slower than 4 MiB (figures: docs/benchmarks.md, "The mmap threshold, and 1.5 MiB").
-    /// `queued.min.messages` keeps its default (100 000).
-    public var prefetchKilobytes: Int = 1_536
+    /// (`kickStalledFetches`), so a few MB do not slow catching up. 1 MiB ≈ 2 500 orders: the
+    /// catch-up peak stays under the 40 MB target in every round measured, where 1.5 MiB went
+    /// over in some, and neither is measurably slower (figures: docs/benchmarks.md, "The mmap
+    /// threshold, and 1.5 MiB" and "1 MiB"). `queued.min.messages` keeps its default (100 000).
+    public var prefetchKilobytes: Int = 1_024
     public var fetchMaxBytes: Int = 1_048_576
     public var extraProperties: [String: String] = [:]
 
