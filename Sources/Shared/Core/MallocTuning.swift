@@ -21,8 +21,9 @@ public enum MallocTuning {
     /// batch buffer of a few hundred KB is freed, such buffers come from the heap, where they
     /// fragment it and `malloc_trim` cannot give the space back while small blocks sit between
     /// them (catching up 100 000 orders: ~6 MB more at the peak, docs/benchmarks.md). Setting it
-    /// turns that adjustment off. Call it first thing in `main`. False when the allocator is not
-    /// glibc's (a sanitizer's replaces it) and the setting did nothing.
+    /// turns that adjustment off. Call it first thing in `main`. False when `mallopt` refused it
+    /// (AddressSanitizer's runtime does). True does not prove glibc serves the blocks:
+    /// ThreadSanitizer's runtime lets glibc accept the setting and allocates with its own.
     @discardableResult
     public static func pinMmapThreshold(to bytes: Int) -> Bool {
         #if canImport(Glibc)
