@@ -131,7 +131,8 @@ extension OutputSpan where Element == UInt8 {
         appendDecimal(m % 100, minimumDigits: 2)
     }
 
-    /// Appends the low `digits` nibbles of `value` as lowercase hex, most significant first.
+    /// Appends the low `digits` nibbles of `value` as lowercase hex, most significant first, one
+    /// at a time: for short fields (the traceparent flags); all 16 take `appendHex(_:)`.
     @inline(__always)
     mutating func appendHex(_ value: UInt64, digits: Int) {
         var shift = digits * 4

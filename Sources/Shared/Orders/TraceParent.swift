@@ -97,10 +97,10 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
     var isSampled: Bool { flags & 1 == 1 }
 
     /// The 32-hex-digit trace id, the `trace_id` field in logs.
-    public var traceID: String { Self.hexString(traceIDHigh, 16) + Self.hexString(traceIDLow, 16) }
+    public var traceID: String { Self.hexString(traceIDHigh) + Self.hexString(traceIDLow) }
 
     /// The 16-hex-digit parent id, the `span_id` field in logs.
-    public var spanID: String { Self.hexString(parentID, 16) }
+    public var spanID: String { Self.hexString(parentID) }
 
     /// The length of a version-00 header value.
     public static let headerLength = 55
@@ -143,8 +143,9 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func hexString(_ v: UInt64, _ digits: Int) -> String {
-        String(decoding: [UInt8](capacity: digits) { $0.appendHex(v, digits: digits) }, as: UTF8.self)
+    /// The 16 hex digits of `v`, written as the header writes them.
+    private static func hexString(_ v: UInt64) -> String {
+        String(decoding: [UInt8](capacity: 16) { $0.appendHex(v) }, as: UTF8.self)
     }
 
     /// `count` lowercase hex digits at `from` (count ≤ 16), or nil.
