@@ -286,6 +286,7 @@ final class OrderConsumerPipeline: Service, Sendable {
     private func waitForCommits() async {
         let budget = configuration.shutdownTimeout * 0.6
         let stoppedAt = state.withLock { $0.stopRequestedAt } ?? .now
+        committer.hurry()
         while !committer.isIdle, ContinuousClock.now - stoppedAt < budget, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
         }

@@ -41,9 +41,12 @@ import Testing
         let offsets = Mutex<[TopicPartition: Int64]>([:])
     }
 
-    private func makeCommitter(_ broker: Broker, owned: Set<Int32> = [0, 1], committed: Committed? = nil) -> OffsetCommitter {
+    private func makeCommitter(
+        _ broker: Broker, owned: Set<Int32> = [0, 1], committed: Committed? = nil,
+        minimumInterval: Duration = OffsetCommitter.defaultMinimumInterval
+    ) -> OffsetCommitter {
         OffsetCommitter(
-            backoff: Backoff(initial: .milliseconds(1), maximum: .milliseconds(5)),
+            backoff: Backoff(initial: .milliseconds(1), maximum: .milliseconds(5)), minimumInterval: minimumInterval,
             commit: { offsets throws(KafkaError) in try await broker.commit(offsets) },
             isOwned: { owned.contains($0.partition) },
             onCommitted: { positions in committed?.offsets.withLock { c in for (p, v) in positions { c[p] = v.offset } } },
@@ -105,5 +108,53 @@ import Testing
         committer.submit([tp(1): at(4)])
         #expect(committer.isIdle)
         #expect(broker.calls.count == 2)
+    }
+
+    /// A batch's positions every 5 ms: commits start at most once per interval (100 ms), each
+    /// carries the newest positions, and the last position handed over is the last committed.
+    @Test func commitsStartAtMostOncePerMinimumInterval() async throws {
+        let broker = Broker()
+        let committed = Committed()
+        let committer = makeCommitter(broker, committed: committed)
+        #expect(committer.minimumInterval == .milliseconds(100))
+        let clock = ContinuousClock()
+        let started = clock.now
+        for offset in Int64(1)...60 {
+            committer.submit([tp(0): at(offset)])
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(await waitUntilIdle(committer))
+        let elapsed = clock.now - started
+        let offsets = broker.calls.map { $0[0].offset }
+        #expect(offsets.count >= 2 && offsets.count <= Int(elapsed / .milliseconds(100)) + 2, "\(offsets.count) commits in \(elapsed)")
+        #expect(offsets == offsets.sorted() && Set(offsets).count == offsets.count)
+        #expect(offsets.last == 60)
+        #expect(committed.offsets.withLock { $0 } == [tp(0): 60])
+    }
+
+    /// A revoke waiting for idle, or `hurry` (shutdown), skips the pause: with a 2-minute
+    /// interval the committer is idle right after its commit (the bound is loose for a loaded
+    /// machine running the whole suite; without the skip this takes the 2 minutes).
+    @Test func aWaitingRevokeOrHurrySkipsThePause() async throws {
+        for viaHurry in [false, true] {
+            let broker = Broker()
+            broker.state.withLock { $0.isHeld = true }
+            let committer = makeCommitter(broker, minimumInterval: .seconds(120))
+            committer.submit([tp(0): at(1)])
+            #expect(await ConsumerTestSupport.eventually { broker.calls.count == 1 })
+            let clock = ContinuousClock()
+            let started = clock.now
+            if viaHurry {
+                committer.hurry()
+                broker.state.withLock { $0.isHeld = false }
+                #expect(await ConsumerTestSupport.eventually(timeout: .seconds(60)) { committer.isIdle })
+            } else {
+                async let idle = waitUntilIdle(committer)
+                #expect(await ConsumerTestSupport.eventually { committer.hasIdleWaiters })
+                broker.state.withLock { $0.isHeld = false }
+                #expect(await idle)
+            }
+            #expect(clock.now - started < .seconds(60), "idle only after \(clock.now - started) (hurry: \(viaHurry))")
+        }
     }
 }
