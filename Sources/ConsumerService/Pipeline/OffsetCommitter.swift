@@ -96,7 +96,7 @@ final class OffsetCommitter: Sendable {
         }
     }
 
-    /// True when nothing is pending and no commit runs.
+    /// True when nothing is pending and no commit, or pause after one, runs.
     var isIdle: Bool { state.withLock { !$0.isRunning } }
 
     /// True while a `waitUntilIdle` caller waits.
