@@ -1,3 +1,4 @@
+import SharedCore
 import Synchronization
 
 extension KafkaConsumer {
@@ -7,6 +8,22 @@ extension KafkaConsumer {
     static let fetchStallKick = Duration.milliseconds(10)
     /// The least time between two such restarts.
     static let fetchKickInterval = Duration.milliseconds(20)
+
+    /// How long the poll thread's next wait in librdkafka may last: `base`, or until a fetch
+    /// restart falls due (at least 1 ms), so a stalled fetch is restarted when it is due and not
+    /// a poll timeout (up to 50 ms) later, while the pipeline drains what is left.
+    func pollTimeoutMs(base: Int32) -> Int32 {
+        guard let due = state.withLock({ Self.fetchKickDue(in: $0) }) else { return base }
+        let left = (due - ContinuousClock.now).wholeNanoseconds
+        return Swift.min(base, Int32(clamping: Swift.max(1, (left + 999_999) / 1_000_000)))
+    }
+
+    /// When `kickStalledFetches` may next restart a fetch: nil unless librdkafka's queue may
+    /// have reached its bound since the last restart.
+    static func fetchKickDue(in s: State) -> ContinuousClock.Instant? {
+        guard s.hasHeldBackSinceKick, !s.isInternallyPaused else { return nil }
+        return max(s.lastMessageAt + fetchStallKick, s.lastFetchKickAt + fetchKickInterval)
+    }
 
     /// Ends librdkafka's fetch stall after a full queue. librdkafka 2.0.2 stops fetching once
     /// its queue is over `queued.max.messages.kbytes` and looks again only when its broker
@@ -29,20 +46,26 @@ extension KafkaConsumer {
     /// Wraps `rd_kafka_get_watermark_offsets`, `rd_kafka_seek_partitions`.
     func kickStalledFetches(now: ContinuousClock.Instant) {
         let candidates: (epoch: Int, positions: [(TopicPartition, Int64)])? = state.withLock { s in
-            guard s.hasHeldBackSinceKick, !s.isInternallyPaused, now - s.lastMessageAt >= Self.fetchStallKick,
-                now - s.lastFetchKickAt >= Self.fetchKickInterval
-            else { return nil }
+            guard let due = Self.fetchKickDue(in: s), now >= due else { return nil }
             let positions = s.assignment.subtracting(s.userPaused).compactMap { partition in
                 Self.applicationPosition(of: partition, in: s).map { (partition, $0) }
             }
             return (s.positionEpoch, positions)
         }
-        guard let candidates, !candidates.positions.isEmpty else { return }
+        guard let candidates else { return }
         let behind = candidates.positions.compactMap { partition, position -> TopicPartitionOffset? in
             guard let high = client.cachedWatermarks(partition)?.high, position < high else { return nil }
             return TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: position)
         }
-        guard !behind.isEmpty else { return }
+        guard !behind.isEmpty else {
+            // Everything the brokers' last answers showed has been read: no fetch is held back,
+            // so the poll thread goes back to its usual wait (`pollTimeoutMs`) until the queue
+            // comes near its bound again.
+            state.withLock { s in
+                if s.positionEpoch == candidates.epoch { s.hasHeldBackSinceKick = false }
+            }
+            return
+        }
         // Under the lock, and only if no rewind, resume or pause moved or stopped a partition since
         // the positions were read: a rewind's seek must never be overtaken by this older one.
         // (The seek only queues a request to librdkafka's threads; it does not wait.)

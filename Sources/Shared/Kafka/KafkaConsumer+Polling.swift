@@ -10,7 +10,7 @@ extension KafkaConsumer {
         let hasWaiters = state.withLock { !$0.waiters.isEmpty }
         var fresh: [KafkaMessage] = []
         var freshBytes = 0
-        var next = client.consumerPoll(timeoutMs: hasWaiters ? 10 : 50)
+        var next = client.consumerPoll(timeoutMs: pollTimeoutMs(base: hasWaiters ? 10 : 50))
         while let result = next {
             switch result {
             case .success(let message):

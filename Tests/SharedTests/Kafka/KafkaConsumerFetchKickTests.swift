@@ -1,6 +1,7 @@
 import Foundation
 @testable import SharedKafka
 @testable import TestSupport
+import Synchronization
 import Testing
 
 /// librdkafka 2.0.2 stops fetching once its queue is over `queued.max.messages.kbytes` and
@@ -44,7 +45,28 @@ import Testing
         #expect(seen == Array(0..<5_000))
         #expect(consumer.fetchKickCount > 0)
         #expect(consumer.internalPauseCount == 0)
+        // Everything read: even with the queue marked as having reached its bound, nothing is
+        // behind, so the mark goes and the poll thread waits its usual time again instead of
+        // waking every millisecond for a restart that never comes.
+        consumer.state.withLock { $0.hasHeldBackSinceKick = true }
+        #expect(await consumer.poll(max: 10, timeout: .milliseconds(300)).isEmpty)
+        #expect(consumer.state.withLock { $0.hasHeldBackSinceKick } == false)
+        #expect(consumer.pollTimeoutMs(base: 50) == 50)
         await consumer.close()
+    }
+
+    @Test func aRestartFallsDueAfterTheQueueStayedEmptyAndTheLastRestart() {
+        let now = ContinuousClock.now
+        var s = KafkaConsumer.State()
+        s.lastMessageAt = now
+        s.lastFetchKickAt = now - .seconds(1)
+        #expect(KafkaConsumer.fetchKickDue(in: s) == nil)  // nothing held back: no restart
+        s.hasHeldBackSinceKick = true
+        #expect(KafkaConsumer.fetchKickDue(in: s) == now + KafkaConsumer.fetchStallKick)
+        s.lastFetchKickAt = now
+        #expect(KafkaConsumer.fetchKickDue(in: s) == now + KafkaConsumer.fetchKickInterval)
+        s.isInternallyPaused = true
+        #expect(KafkaConsumer.fetchKickDue(in: s) == nil)
     }
 
     @Test func aConsumerThatHasReadEverythingIsNotKicked() async throws {
