@@ -10,10 +10,12 @@ extension ConsumerConfig {
         configuration.clientID = "kafkatrace-consumer"
         configuration.sessionTimeout = .milliseconds(kafka.sessionTimeoutMs)
         configuration.statisticsInterval = .milliseconds(common.kafka.statisticsIntervalMs)
-        // A few batches ahead of the pipeline: enough that the pause/resume around the bound
-        // (which refetches from the application's position) is rare, little enough to stay a
-        // few MB (KafkaConsumerConfiguration bounds librdkafka's side).
-        configuration.bufferCapacity = max(2_000, consumer.batchSize * 4)
+        // Two batches ahead of the pipeline (the lanes hold their own queued batch): with the
+        // stalled fetch restarted when due (`KafkaConsumer.pollTimeoutMs`), more buffer only
+        // holds more memory while catching up (2 000 was 4 % slower and ~2 MB higher in
+        // docs/benchmarks.md, "Fetch restarts on time"). KafkaConsumerConfiguration bounds
+        // librdkafka's side.
+        configuration.bufferCapacity = max(1_000, consumer.batchSize * 2)
         configuration.extraProperties = common.kafka.connectionProperties(for: .consumer)
         return configuration
     }

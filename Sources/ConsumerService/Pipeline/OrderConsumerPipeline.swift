@@ -250,8 +250,9 @@ final class OrderConsumerPipeline: Service, Sendable {
     /// being written, then writes it once that write is done (one write at a time, in poll order).
     private func runLane(_ index: Int) async {
         await withTaskGroup(of: Void.self) { write in
-            while let polled = await lanes[index].next() {
-                let batch = decode(polled.messages, polledAt: polled.polledAt)
+            // The polled messages are a temporary: they are freed once decoded, not kept while
+            // the previous batch is still being written.
+            while let batch = await lanes[index].next().map({ decode($0.messages, polledAt: $0.polledAt) }) {
                 await write.next()
                 if isStopRequested { break }
                 write.addTask { await self.process(batch, lane: index) }

@@ -86,6 +86,6 @@ import Testing
         #expect(pipeline.breakerFailures == 3)
         #expect(pipeline.breakerReset == .milliseconds(1500))
         #expect(pipeline.shutdownTimeout == .seconds(8))
-        #expect(config.kafkaConsumerConfiguration.bufferCapacity >= 2000)
+        #expect(config.kafkaConsumerConfiguration.bufferCapacity == 4000)  // two batches
     }
 }
