@@ -1,4 +1,5 @@
 import CRdKafka
+import Glibc
 
 extension RDKafkaClient {
     /// Joins the group for `topics`. Wraps `rd_kafka_subscribe`.
@@ -28,17 +29,32 @@ extension RDKafkaClient {
         // A NULL payload is a null value (tombstone); a non-NULL one of length 0 is empty.
         let value = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) }
         let key = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
-        var headers: [(String, [UInt8])] = []
+        // Packed into one buffer (`KafkaHeaders`): one allocation for all of them.
+        var headers = KafkaHeaders()
         var headerList: OpaquePointer?
         if rd_kafka_message_headers(pointer, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
-            var index = 0
             var name: UnsafePointer<CChar>?
             var bytes: UnsafeRawPointer?
             var size = 0
-            while rd_kafka_header_get_all(headerList, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                let headerValue = bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-                headers.append((name.map { String(cString: $0) } ?? "", headerValue))
-                index += 1
+            func header(_ index: Int) -> (name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)? {
+                guard rd_kafka_header_get_all(headerList, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    return nil
+                }
+                return (
+                    UnsafeRawBufferPointer(start: name, count: name.map { strlen($0) } ?? 0),
+                    UnsafeRawBufferPointer(start: bytes, count: bytes == nil ? 0 : size)
+                )
+            }
+            var count = 0
+            var total = 0
+            while let (name, value) = header(count) {
+                total += name.count + value.count
+                count += 1
+            }
+            headers.reserve(count: count, bytes: total)
+            for index in 0..<count {
+                guard let (name, value) = header(index) else { break }
+                headers.append(name: name, value: value)
             }
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
@@ -46,7 +62,7 @@ extension RDKafkaClient {
         return .success(
             KafkaMessage(
                 topic: topic, partition: message.partition, offset: message.offset, key: key, value: value,
-                headers: headers, timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp))
+                packedHeaders: headers, timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp))
     }
 
     /// Commits `offsets` and waits up to `timeout` for the group coordinator's answer; blocking,
