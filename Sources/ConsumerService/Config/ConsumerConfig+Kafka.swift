@@ -12,9 +12,9 @@ extension ConsumerConfig {
         configuration.statisticsInterval = .milliseconds(common.kafka.statisticsIntervalMs)
         // Two batches ahead of the pipeline (the lanes hold their own queued batch): with the
         // stalled fetch restarted when due (`KafkaConsumer.pollTimeoutMs`), more buffer only
-        // holds more memory while catching up (2 000 was 4 % slower and ~2 MB higher in
-        // docs/benchmarks.md, "Fetch restarts on time"). KafkaConsumerConfiguration bounds
-        // librdkafka's side.
+        // holds more memory while catching up (2 000 was ~5 % slower and ~2 MB higher:
+        // docs/benchmarks.md, "Catching up without fetch gaps"). KafkaConsumerConfiguration
+        // bounds librdkafka's side.
         configuration.bufferCapacity = max(1_000, consumer.batchSize * 2)
         configuration.extraProperties = common.kafka.connectionProperties(for: .consumer)
         return configuration
