@@ -10,9 +10,7 @@ public struct KafkaHeaders: Sendable, Equatable {
 
     /// Packs `headers`, in order.
     public init(_ headers: [(String, [UInt8])]) {
-        var capacity = 0
-        for (name, value) in headers { capacity += 8 + name.utf8.count + value.count }
-        packed.reserveCapacity(capacity)
+        reserve(count: headers.count, bytes: headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.count })
         for (name, value) in headers { append(name: name.utf8, value: value) }
     }
 
