@@ -11,9 +11,9 @@ import Synchronization
 /// Backpressure: when librdkafka's queue stays full past `kafka.enqueue_timeout_ms` it retries
 /// (the generator waits, it never drops an order). Rate 0 idles until shutdown; `unlimited`
 /// never sleeps. With `limit`, it stops after that many orders (benchmarks) and calls
-/// `onLimitReached`. On graceful shutdown it stops at once (the orders in hand, made but not yet
-/// accepted by librdkafka, at most `chunksInFlight` chunks, are discarded: they were never
-/// counted as received). Making and publishing run as two tasks (see `generate`).
+/// `onLimitReached`. On graceful shutdown it stops at once (the order in hand, made but not yet
+/// accepted by librdkafka, is discarded: it was never counted as received). One task makes and
+/// sends (see `generate`).
 final class OrderGeneratorService: Service, Sendable {
     private let publisher: OrderPublisher
     private let generator: OrderGenerator
@@ -70,61 +70,27 @@ final class OrderGeneratorService: Service, Sendable {
         logger.info("order generator stopped", metadata: ["orders": "\(publishedCount)"])
     }
 
-    /// Chunks circulating between the making and the publishing side.
-    static let chunksInFlight = 3
+    /// Sends between two turns of serving librdkafka's ready callbacks on the generator's own
+    /// task (`OrderPublisher.serveDeliveryReports`).
+    static let sendsPerServe = 16
 
     /// Runs the generator; returns true when it stopped at `limit`.
     ///
-    /// Two tasks, so that making orders and librdkafka's produce calls can use both cores: the
-    /// pacing loop (`make`) makes and encodes orders into chunks, the publishing loop (`publish`)
-    /// hands each chunk's events to librdkafka in the order they were made. A chunk travels when
-    /// it is full or when the pacer is about to sleep, so a paced order leaves at once. Only
-    /// `chunksInFlight` chunks exist: when the publishing side is behind, the making side waits
-    /// for an empty one, and the pacer sees that as lateness (made up, or counted as shortfall).
+    /// One loop paces, makes and encodes each order into one reused encoder and hands it to
+    /// librdkafka, waiting on a full queue (never dropping). Every `sendsPerServe` sends it serves
+    /// the delivery reports that are ready, as librdkafka's own producer examples do after each
+    /// produce: the messages delivered are freed on the thread that allocated them, and a producer
+    /// running flat out does not wait for the poll thread to wake. (Making and sending as two tasks
+    /// with a hand-over of chunks, as before, was 4–9 % slower on two cores: docs/benchmarks.md.)
     private func generate() async throws -> Bool {
         let limit = limit ?? Int.max
         if limit <= 0 { return true }
-        let (filled, toPublish) = AsyncStream.makeStream(of: OrderEventChunk.self)
-        let (empty, toRefill) = AsyncStream.makeStream(of: OrderEventChunk.self)
-        for _ in 0..<Self.chunksInFlight { toRefill.yield(OrderEventChunk()) }
-        return try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { [self] in try await publish(filled, returningTo: toRefill, limit: limit) }
-            do {
-                try await make(into: toPublish, from: empty, limit: limit)
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            toPublish.finish()
-            let reachedLimit = try await group.next() ?? false
-            if shortfallOrders > 0 {
-                logger.notice("order generator fell behind its rate", metadata: ["shortfall_orders": "\(shortfallOrders)"])
-            }
-            return reachedLimit
-        }
-    }
-
-    /// The making side: paces, makes and encodes orders into chunks, and hands them over. Returns
-    /// after `limit` orders, on cancellation, or when the publishing side has ended.
-    private func make(
-        into toPublish: AsyncStream<OrderEventChunk>.Continuation, from empty: AsyncStream<OrderEventChunk>, limit: Int
-    ) async throws {
         var pacer = try RatePacer(rate: rate, jitter: jitter, burst: burst, start: .now)
         // One fast generator, seeded once from the system, for the orders and their trace ids
         // (see `Xoshiro256StarStar`).
         var rng = Xoshiro256StarStar()
-        var emptyChunks = empty.makeAsyncIterator()
-        guard var chunk = await emptyChunks.next() else { return }
+        var event = OrderEventEncoder()
         let metrics = publisher.metrics
-        var made = 0
-        /// Sends the chunk and takes an empty one; false when the publishing side has ended.
-        func handOver() async -> Bool {
-            toPublish.yield(chunk)
-            guard let next = await emptyChunks.next() else { return false }
-            chunk = next
-            chunk.removeAll()
-            return true
-        }
         let window = pacer.catchUpWindow
         let onShortfall = { [self] (orders: Int64) in
             metrics.generatorShortfall.increment(by: orders)
@@ -134,39 +100,17 @@ final class OrderGeneratorService: Service, Sendable {
                     metadata: ["rate": "\(rate)", "catch_up_window": "\(window)", "orders": "\(orders)"])
             }
         }
+        var count = 0
+        defer {
+            if shortfallOrders > 0 {
+                logger.notice("order generator fell behind its rate", metadata: ["shortfall_orders": "\(shortfallOrders)"])
+            }
+        }
         do {
-            try await pacer.run(
-                sleep: { deadline in
-                    if !chunk.isEmpty, !(await handOver()) { throw PublishingSideEnded() }
-                    try await Task.sleep(until: deadline, clock: .continuous)
-                },
-                onShortfall: onShortfall
-            ) { [self] in
+            try await pacer.run(onShortfall: onShortfall) { [self] in
                 let order = generator.makeOrder(at: .now(), using: &rng)
                 metrics.ordersGenerated.increment()
-                chunk.append(order, traceParent: TraceParent.generate(using: &rng))
-                made += 1
-                if made >= limit { throw GeneratorLimitReached() }
-                if chunk.isFull, !(await handOver()) { throw PublishingSideEnded() }
-            }
-        } catch is GeneratorLimitReached {
-            toPublish.yield(chunk)
-        } catch is PublishingSideEnded {
-            return
-        }
-    }
-
-    /// The publishing side: hands every event of every chunk to librdkafka, in order, waiting
-    /// on a full queue (never dropping), and returns the chunks. Returns true at `limit`.
-    private func publish(
-        _ filled: AsyncStream<OrderEventChunk>, returningTo toRefill: AsyncStream<OrderEventChunk>.Continuation,
-        limit: Int
-    ) async throws -> Bool {
-        defer { toRefill.finish() }  // releases the making side when this side ends
-        let metrics = publisher.metrics
-        var count = 0
-        for await chunk in filled {
-            for event in chunk.events {
+                event.encode(order, traceParent: TraceParent.generate(using: &rng))
                 do throws(KafkaError) {
                     // The plain call first: no async frame for the common case, room in the queue.
                     if try publisher.tryEnqueue(
@@ -175,22 +119,26 @@ final class OrderGeneratorService: Service, Sendable {
                         _ = try await publisher.enqueueWaiting(key: event.key, value: event.value, headers: event.headers)
                     }
                 } catch {
-                    if Task.isCancelled { return false }
+                    if Task.isCancelled { throw GeneratorCancelled() }
                     throw ProducerError.generatorFailed(error)
                 }
                 metrics.receivedGenerator.increment()
                 published.add(1, ordering: .relaxed)
                 count += 1
-                if count >= limit { return true }
+                if count % Self.sendsPerServe == 0 { publisher.serveDeliveryReports() }
+                if count >= limit { throw GeneratorLimitReached() }
             }
-            toRefill.yield(chunk)
+        } catch is GeneratorLimitReached {
+            return true
+        } catch is GeneratorCancelled {
+            return false
         }
         return false
     }
 }
 
-/// Ends the making side when the publishing side has ended.
-private struct PublishingSideEnded: Error {}
+/// Ends the pacing loop when a send waiting for room was cancelled (graceful shutdown).
+private struct GeneratorCancelled: Error {}
 
 /// Ends the pacing loop at the generator's limit.
 private struct GeneratorLimitReached: Error {}

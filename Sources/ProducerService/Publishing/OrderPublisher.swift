@@ -150,6 +150,10 @@ final class OrderPublisher: Sendable {
         }
     }
 
+    /// Serves the delivery reports that are ready now on the calling thread, without waiting
+    /// (`KafkaProducer.serveReadyCallbacks`); for a loop that sends flat out.
+    func serveDeliveryReports() { producer.serveReadyCallbacks() }
+
     /// Waits for the delivery report of a ticket enqueued with `expectReport`.
     func outcome(of ticket: Ticket) async -> Outcome {
         guard ticket.expectsReport else { return .enqueued }

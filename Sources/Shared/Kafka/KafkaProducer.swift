@@ -102,6 +102,20 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Serves the callbacks that are ready now, delivery reports above all, on the calling thread;
+    /// never waits. Wraps `rd_kafka_poll(handle, 0)`.
+    ///
+    /// A sender producing in a tight loop calls this every few sends, as librdkafka's examples
+    /// call `rd_kafka_poll(rk, 0)` after each produce: the delivered messages are then freed on
+    /// the thread that allocated them, and their reports do not wait for the poll thread to wake.
+    /// The poll thread still serves everything else. Callbacks may so run on either thread (never
+    /// two at once for one event); they are `Sendable` and must stay cheap. Does nothing once
+    /// `close()` has begun.
+    public func serveReadyCallbacks() {
+        guard !client.isClosed else { return }
+        _ = client.poll(timeoutMs: 0)
+    }
+
     /// Times `send` found the queue full (including retries inside the async `send`).
     var queueFullCount: Int { queueFullEvents.load(ordering: .relaxed) }
 

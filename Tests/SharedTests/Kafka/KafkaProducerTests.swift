@@ -1,4 +1,5 @@
 import Foundation
+import SharedCore
 @testable import SharedKafka
 @testable import TestSupport
 import Testing
@@ -198,6 +199,26 @@ import Testing
         #expect(parsed.type == "producer")
         #expect(parsed.brokers.map(\.nodeID) == [1])
         #expect(parsed.brokers[0].txBytes > 0)
+    }
+
+    /// `serveReadyCallbacks` serves ready reports on the caller's thread. The poll thread serves
+    /// them too, so the caller, spinning, only has to win some of the races.
+    @Test func aSenderServesReadyReportsOnItsOwnThread() async throws {
+        let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("serve", partitions: 1, brokers: 1)
+        let threads = Collector<OSThread.ID>()
+        let producer = try KafkaProducer(
+            properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in threads.append(OSThread.current) })
+        let caller = OSThread.current
+        var servedHere = 0
+        for index in 0..<50 where servedHere == 0 {
+            try producer.send(topic: topic, key: nil, value: [UInt8(index)], id: UInt64(index))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while threads.count <= index, ContinuousClock.now < deadline { producer.serveReadyCallbacks() }
+            servedHere = threads.all.filter { $0 == caller }.count
+        }
+        #expect(servedHere > 0)
+        await producer.close()
+        producer.serveReadyCallbacks()  // closed: does nothing
     }
 
     @Test func closedProducerRefusesSends() async throws {
