@@ -32,7 +32,10 @@ public struct KafkaHeaders: Sendable, Equatable {
     /// Every header in wire order.
     public var all: [(String, [UInt8])] {
         var result: [(String, [UInt8])] = []
-        forEach { name, value in result.append((String(decoding: name, as: UTF8.self), Array(value))) }
+        scan { name, value in
+            result.append((String(decoding: name, as: UTF8.self), Array(value)))
+            return false
+        }
         return result
     }
 
@@ -40,20 +43,23 @@ public struct KafkaHeaders: Sendable, Equatable {
     public func first(named name: String) -> [UInt8]? {
         var found: [UInt8]?
         let wanted = Array(name.utf8)
-        forEach { headerName, value in
-            if found == nil, headerName.elementsEqual(wanted) { found = Array(value) }
+        scan { headerName, value in
+            guard headerName.elementsEqual(wanted) else { return false }
+            found = Array(value)
+            return true
         }
         return found
     }
 
-    private func forEach(_ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void) {
+    /// Calls `body` with each header's name and value, in order, until it returns true.
+    private func scan(_ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Bool) {
         var index = packed.startIndex
         while index < packed.endIndex {
             let nameCount = Self.length(in: packed, at: index)
             let nameStart = index + 4
             let valueCount = Self.length(in: packed, at: nameStart + nameCount)
             let valueStart = nameStart + nameCount + 4
-            body(packed[nameStart..<nameStart + nameCount], packed[valueStart..<valueStart + valueCount])
+            if body(packed[nameStart..<nameStart + nameCount], packed[valueStart..<valueStart + valueCount]) { return }
             index = valueStart + valueCount
         }
     }
