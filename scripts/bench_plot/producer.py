@@ -45,6 +45,8 @@ def _throughput(ax, d):
     ax.set_xticks(list(x))
     ax.set_xticklabels(labels, fontsize=8)
     ax.set_ylabel("orders (messages) / s")
+    # Head room above the tallest bar for its ratio label and the legend.
+    ax.set_ylim(0, max(ours + base) * 1.35)
     ax.legend(fontsize=8, loc="upper right")
 
 
