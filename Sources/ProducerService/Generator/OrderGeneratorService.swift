@@ -81,7 +81,7 @@ final class OrderGeneratorService: Service, Sendable {
     /// the delivery reports that are ready, as librdkafka's own producer examples do after each
     /// produce: the messages delivered are freed on the thread that allocated them, and a producer
     /// running flat out does not wait for the poll thread to wake. (Making and sending as two tasks
-    /// with a hand-over of chunks, as before, was 4–9 % slower on two cores: docs/benchmarks.md.)
+    /// with a hand-over of chunks, as before, was about 5 % slower on two cores: docs/benchmarks.md.)
     private func generate() async throws -> Bool {
         let limit = limit ?? Int.max
         if limit <= 0 { return true }

@@ -5,7 +5,8 @@ import Synchronization
 /// An idempotent Kafka producer over librdkafka.
 ///
 /// A dedicated poll thread serves `rd_kafka_poll`: delivery reports (`dr_msg_cb`), statistics
-/// (`stats_cb`) and errors (`error_cb`). Callbacks run on that thread; keep them cheap.
+/// (`stats_cb`) and errors (`error_cb`). Callbacks run on that thread, or on a sender's thread
+/// that calls `serveReadyCallbacks`; keep them cheap.
 public final class KafkaProducer: Sendable {
     private let client: RDKafkaClient
     private let pollThread: KafkaPollThread
