@@ -100,7 +100,6 @@ final class OrderGeneratorService: Service, Sendable {
                     metadata: ["rate": "\(rate)", "catch_up_window": "\(window)", "orders": "\(orders)"])
             }
         }
-        var count = 0
         defer {
             if shortfallOrders > 0 {
                 logger.notice("order generator fell behind its rate", metadata: ["shortfall_orders": "\(shortfallOrders)"])
@@ -123,8 +122,8 @@ final class OrderGeneratorService: Service, Sendable {
                     throw ProducerError.generatorFailed(error)
                 }
                 metrics.receivedGenerator.increment()
-                published.add(1, ordering: .relaxed)
-                count += 1
+                // `generate` runs once per service, so this is also the count of this loop.
+                let count = published.add(1, ordering: .relaxed).newValue
                 if count % Self.sendsPerServe == 0 { publisher.serveDeliveryReports() }
                 if count >= limit { throw GeneratorLimitReached() }
             }
