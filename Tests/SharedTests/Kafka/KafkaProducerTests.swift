@@ -1,5 +1,6 @@
 import Foundation
 import SharedCore
+import Synchronization
 @testable import SharedKafka
 @testable import TestSupport
 import Testing
@@ -201,22 +202,33 @@ import Testing
         #expect(parsed.brokers[0].txBytes > 0)
     }
 
-    /// `serveReadyCallbacks` serves ready reports on the caller's thread. The poll thread serves
-    /// them too, so the caller, spinning, only has to win some of the races.
+    /// `serveReadyCallbacks` serves ready reports on the caller's thread. A race with the poll
+    /// thread would decide nothing under load (a spinning caller loses to the woken poll thread),
+    /// so the poll thread is held: a report it serves blocks it in the callback until the end.
+    /// If it takes the first report, only the caller can serve the second.
     @Test func aSenderServesReadyReportsOnItsOwnThread() async throws {
         let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("serve", partitions: 1, brokers: 1)
+        let caller = OSThread.current  // no suspension point until `close`: the test stays on it
         let threads = Collector<OSThread.ID>()
+        let released = Mutex(false)
         let producer = try KafkaProducer(
-            properties: KafkaTestSupport.producerProperties(cluster), onDeliveryReport: { _ in threads.append(OSThread.current) })
-        let caller = OSThread.current
-        var servedHere = 0
-        for index in 0..<50 where servedHere == 0 {
+            properties: KafkaTestSupport.producerProperties(cluster),
+            onDeliveryReport: { _ in
+                threads.append(OSThread.current)
+                guard OSThread.current != caller else { return }
+                let deadline = ContinuousClock.now + .seconds(20)
+                while !released.withLock({ $0 }), ContinuousClock.now < deadline {
+                    KafkaTestSupport.blockingSleep(.milliseconds(1))
+                }
+            })
+        for index in 0..<2 {
             try producer.send(topic: topic, key: nil, value: [UInt8(index)], id: UInt64(index))
             let deadline = ContinuousClock.now + .seconds(10)
             while threads.count <= index, ContinuousClock.now < deadline { producer.serveReadyCallbacks() }
-            servedHere = threads.all.filter { $0 == caller }.count
         }
-        #expect(servedHere > 0)
+        released.withLock { $0 = true }
+        #expect(threads.count == 2)
+        #expect(threads.all.contains(caller))
         await producer.close()
         producer.serveReadyCallbacks()  // closed: does nothing
     }
