@@ -16,7 +16,7 @@ extension ConsumerApp {
                 return 0
             }
             if options.isVersion {
-                print("kafkatrace-consumer \(KafkaTrace.version)")
+                print(DaemonKind.consumer.versionLine)
                 return 0
             }
             config = try ConsumerConfig.load(options: options, environment: environment)

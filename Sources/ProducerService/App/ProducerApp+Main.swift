@@ -28,7 +28,7 @@ extension ProducerApp {
                 return 0
             }
             if options.isVersion {
-                print("kafkatrace-producer \(KafkaTrace.version)")
+                print(DaemonKind.producer.versionLine)
                 return 0
             }
             config = try ProducerConfig.load(options: options, environment: environment)

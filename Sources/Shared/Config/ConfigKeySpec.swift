@@ -7,6 +7,12 @@ public enum DaemonKind: String, Sendable, CaseIterable {
 
     /// The binary name, e.g. `kafkatrace-producer`.
     var binaryName: String { "kafkatrace-\(rawValue)" }
+
+    /// What `--version` prints: `kafkatrace-producer 0.1.0`, with ` (debug build)` after it for a
+    /// binary compiled without optimization (scripts/soak warns on those).
+    public var versionLine: String {
+        "\(binaryName) \(KafkaTrace.version)" + (KafkaTrace.isDebugBuild ? " (debug build)" : "")
+    }
 }
 
 /// One configuration key: its names in every source, its default and what it allows.
