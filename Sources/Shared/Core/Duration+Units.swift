@@ -17,6 +17,14 @@ extension Duration {
         return ns.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
     }
 
+    /// A wait as the millisecond timeout of `epoll_wait` or `rd_kafka_*poll`: rounded up, so the
+    /// wait never ends before its deadline; negative gives 0; at most `limit`.
+    public func timeoutMilliseconds(atMost limit: Int32) -> Int32 {
+        let nanoseconds = max(0, wholeNanoseconds)
+        let milliseconds = nanoseconds / 1_000_000 + (nanoseconds % 1_000_000 > 0 ? 1 : 0)
+        return Int32(min(milliseconds, Int64(limit)))
+    }
+
     /// The duration in whole nanoseconds, clamped at zero (monotonic deadlines).
     public var clampedNanoseconds: UInt64 {
         UInt64(max(0, wholeNanoseconds))

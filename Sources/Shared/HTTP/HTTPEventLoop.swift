@@ -68,7 +68,7 @@ final class HTTPEventLoop {
         nextSweep = now + tickNanoseconds
         while true {
             let waitNanoseconds = nextSweep > now ? nextSweep - now : 0
-            let timeoutMs = Int32(min((waitNanoseconds + 999_999) / 1_000_000, 1000))
+            let timeoutMs = Duration.nanoseconds(Int64(clamping: waitNanoseconds)).timeoutMilliseconds(atMost: 1000)
             do {
                 var isFirstEvent = true
                 _ = try epoll.wait(timeoutMs: timeoutMs) { token, events in

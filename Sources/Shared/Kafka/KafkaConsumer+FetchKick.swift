@@ -14,8 +14,7 @@ extension KafkaConsumer {
     /// a poll timeout (up to 50 ms) later, while the pipeline drains what is left.
     func pollTimeoutMs(base: Int32) -> Int32 {
         guard let due = state.withLock({ Self.fetchKickDue(in: $0) }) else { return base }
-        let left = (due - ContinuousClock.now).wholeNanoseconds
-        return Swift.min(base, Int32(clamping: Swift.max(1, (left + 999_999) / 1_000_000)))
+        return Swift.max(1, (due - ContinuousClock.now).timeoutMilliseconds(atMost: base))
     }
 
     /// When `kickStalledFetches` may next restart a fetch: nil unless librdkafka's queue may
