@@ -214,8 +214,9 @@ import Testing
         let producer = try KafkaProducer(
             properties: KafkaTestSupport.producerProperties(cluster),
             onDeliveryReport: { _ in
-                threads.append(OSThread.current)
-                guard OSThread.current != caller else { return }
+                let thread = OSThread.current
+                threads.append(thread)
+                guard thread != caller else { return }
                 let deadline = ContinuousClock.now + .seconds(20)
                 while !released.withLock({ $0 }), ContinuousClock.now < deadline {
                     KafkaTestSupport.blockingSleep(.milliseconds(1))
