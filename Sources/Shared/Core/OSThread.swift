@@ -32,6 +32,15 @@ public enum OSThread {
         pthread_detach(thread)
     }
 
+    /// Blocks the calling OS thread for `duration` (`nanosleep`, resumed after a signal). Only
+    /// for threads started with `detach`: never on Swift's cooperative pool.
+    public static func sleep(for duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+    }
+
     /// A thread's identity (`pthread_t`), to compare with `==`.
     public struct ID: Equatable, @unchecked Sendable {
         let thread: pthread_t

@@ -109,12 +109,14 @@ public final class KafkaProducer: Sendable {
     /// A sender producing in a tight loop calls this every few sends, as librdkafka's examples
     /// call `rd_kafka_poll(rk, 0)` after each produce: the delivered messages are then freed on
     /// the thread that allocated them, and their reports do not wait for the poll thread to wake.
-    /// The poll thread still serves everything else. Callbacks may so run on either thread (never
-    /// two at once for one event); they are `Sendable` and must stay cheap. Does nothing once
-    /// `close()` has begun.
+    /// While such calls keep coming the poll thread steps aside (`KafkaPollThread.servedElsewhere`)
+    /// and these calls serve everything; between them, or without them, the poll thread serves.
+    /// Callbacks may so run on either thread (never two at once for one event); they are
+    /// `Sendable` and must stay cheap. Does nothing once `close()` has begun.
     public func serveReadyCallbacks() {
         guard !client.isClosed else { return }
         _ = client.poll(timeoutMs: 0)
+        pollThread.servedElsewhere()
     }
 
     /// Times `send` found the queue full (including retries inside the async `send`).
