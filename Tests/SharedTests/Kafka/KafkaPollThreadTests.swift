@@ -16,37 +16,49 @@ import Testing
         return count.current >= target
     }
 
-    /// While another thread keeps serving the queue (`servedElsewhere`), the loop sleeps instead
-    /// of iterating; once those calls stop, it iterates again. An iteration here takes 1 ms, so a
-    /// loop that did not step aside would iterate ~400 times in the 400 ms of calls. The interval
-    /// is 50 ms here (5 ms in the daemons) so that a caller descheduled on a busy machine still
-    /// calls within every interval.
-    @Test func stepsAsideWhileAnotherThreadServesAndComesBackAfter() async throws {
-        let iterations = Count()
-        let thread = KafkaPollThread(name: "poll-aside", asideInterval: .milliseconds(50)) {
-            iterations.value.add(1, ordering: .relaxed)
+    /// A serve reported from elsewhere makes the loop's next turn sleep `asideInterval` instead of
+    /// iterating, and the loop iterates again after it. The serve is reported from inside an
+    /// iteration, so it is in place before the next turn looks: a late thread can only lengthen
+    /// the gap measured, never shorten it (a loop that did not step aside starts its next
+    /// iteration about 1 ms later).
+    @Test func aServeElsewhereMakesTheNextTurnSleepInsteadOfIterating() async throws {
+        final class Record: Sendable {
+            struct State {
+                var thread: KafkaPollThread?
+                var servedAt: ContinuousClock.Instant?
+                var nextStart: ContinuousClock.Instant?
+            }
+            let state = Mutex(State())
+        }
+        let record = Record()
+        let thread = KafkaPollThread(name: "poll-aside", asideInterval: .milliseconds(100)) {
+            let now = ContinuousClock.now
+            let serveElsewhere: KafkaPollThread? = record.state.withLock { s in
+                if s.servedAt != nil {
+                    if s.nextStart == nil { s.nextStart = now }
+                    return nil
+                }
+                guard let thread = s.thread else { return nil }
+                s.servedAt = now
+                return thread
+            }
+            serveElsewhere?.servedElsewhere()
             OSThread.sleep(for: .milliseconds(1))
         }
-        defer { thread.stop() }
-        #expect(await wait(for: iterations, toReach: 3))
-
-        // The loop may be inside one iteration when the calls begin: count from 2 intervals in.
-        let start = ContinuousClock.now
-        var atSettled: Int?
-        var calls = 0
-        while ContinuousClock.now < start + .milliseconds(400) {
-            thread.servedElsewhere()
-            calls += 1
-            if atSettled == nil, ContinuousClock.now >= start + thread.asideInterval * 2 {
-                atSettled = iterations.current
-            }
+        defer {
+            thread.stop()
+            record.state.withLock { $0.thread = nil }  // no cycle between the thread and its closure
         }
-        let whileServed = iterations.current - (atSettled ?? 0)
-        #expect(calls > 1000)
-        #expect(whileServed <= 3, "the loop iterated \(whileServed) times while another thread served")
+        record.state.withLock { $0.thread = thread }
 
-        let afterCalls = iterations.current
-        #expect(await wait(for: iterations, toReach: afterCalls + 20), "the loop did not come back")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while record.state.withLock({ $0.nextStart }) == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let (servedAt, nextStart) = record.state.withLock { ($0.servedAt, $0.nextStart) }
+        let served = try #require(servedAt)
+        let next = try #require(nextStart, "the loop did not iterate again after stepping aside")
+        #expect(next - served >= thread.asideInterval, "the next iteration began \(next - served) after the serve")
     }
 
     /// `stop()` returns while the loop is stepping aside, and no iteration runs after it.
