@@ -21,17 +21,19 @@ def panels(data_dir):
 
 
 def _throughput_title(d):
-    return f"Producer throughput, same run (ratio best/best {d['generated']['ratio']:.2f})"
+    g = d["generated"]
+    median = f", per-round median {g['median_round_ratio']:.2f}" if "median_round_ratio" in g else ""
+    return f"Producer throughput, same run (ratio best/best {g['ratio']:.2f}{median})"
 
 
 def _throughput(ax, d):
     g = d["generated"]
     labels, ours, base = [], [], []
     for i, (o, c) in enumerate(zip(g["ours"], g["c"]), 1):
-        labels.append(f"generated\nround {i}")
+        labels.append(f"gen.\n{i}")
         ours.append(o)
         base.append(c)
-    for key, name in (("ingest_single", "POST\n/v1/orders"), ("ingest_batch", "POST :batch\n(100/request)")):
+    for key, name in (("ingest_single", "POST\none"), ("ingest_batch", "POST\n:batch")):
         if key in d:
             labels.append(name)
             ours.append(d[key]["orders_per_second"])
@@ -41,9 +43,11 @@ def _throughput(ax, d):
     ax.bar([i - width / 2 for i in x], ours, width, label="kafkatrace-producer", color="#1f77b4")
     ax.bar([i + width / 2 for i in x], base, width, label="librdkafka C producer (HTTP bars: its best round)", color="#bbbbbb")
     for i, (o, c) in enumerate(zip(ours, base)):
-        ax.annotate(f"{o / c:.2f}x", (i, max(o, c)), ha="center", va="bottom", fontsize=8)
+        ax.annotate(f"{o / c:.2f}x", (i, max(o, c)), ha="center", va="bottom", fontsize=7)
     ax.set_xticks(list(x))
     ax.set_xticklabels(labels, fontsize=8)
+    ax.set_xlabel("gen. N: generated orders, round N (ours first in odd rounds); POST: one order or 100 a request",
+                  fontsize=8)
     ax.set_ylabel("orders (messages) / s")
     # Head room above the tallest bar for its ratio label and the legend.
     ax.set_ylim(0, max(ours + base) * 1.35)
