@@ -23,14 +23,6 @@ final class Collector<Value: Sendable>: Sendable {
 }
 
 enum KafkaTestSupport {
-    /// Blocks the calling thread (a Dispatch thread, never the cooperative pool), like a slow C call.
-    static func blockingSleep(_ duration: Duration) {
-        var request = timespec(
-            tv_sec: Int(duration.components.seconds), tv_nsec: Int(duration.components.attoseconds / 1_000_000_000))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 { request = remaining }
-    }
-
     /// Runs `body` in its own task and waits at most `limit` for it: its result, or nil when it
     /// did not finish in time (the task is left running, so a hang fails the test instead of
     /// hanging the run).

@@ -32,8 +32,9 @@ public enum OSThread {
         pthread_detach(thread)
     }
 
-    /// Blocks the calling OS thread for `duration` (`nanosleep`, resumed after a signal). Only
-    /// for threads started with `detach`: never on Swift's cooperative pool.
+    /// Blocks the calling OS thread for `duration` (`nanosleep`, resumed after a signal), like a
+    /// slow C call. Only off Swift's cooperative pool: a thread started with `detach`, a Dispatch
+    /// queue's thread, or one of a C library's own.
     public static func sleep(for duration: Duration) {
         let (seconds, attoseconds) = duration.components
         var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SharedCore
 import Testing
 @testable import SharedKafka
 @testable import TestSupport
@@ -81,7 +82,7 @@ import Testing
             let start = ContinuousClock.now
             do throws(KafkaError) {
                 let value = try await KafkaBlocking.run("late") { () throws(KafkaError) -> Int in
-                    KafkaTestSupport.blockingSleep(.seconds(1))
+                    OSThread.sleep(for: .seconds(1))
                     return 1
                 }
                 return (.success(value), ContinuousClock.now - start)

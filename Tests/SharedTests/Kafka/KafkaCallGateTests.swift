@@ -1,4 +1,5 @@
 import Dispatch
+import SharedCore
 import Testing
 @testable import SharedKafka
 @testable import TestSupport
@@ -20,7 +21,7 @@ import Testing
         DispatchQueue.global().async {
             _ = try? gate.run("slow query") { () throws(KafkaError) in
                 entered.signal()
-                KafkaTestSupport.blockingSleep(.milliseconds(400))
+                OSThread.sleep(for: .milliseconds(400))
                 finished.append(.now)
             }
         }

@@ -219,7 +219,7 @@ import Testing
                 guard thread != caller else { return }
                 let deadline = ContinuousClock.now + .seconds(20)
                 while !released.withLock({ $0 }), ContinuousClock.now < deadline {
-                    KafkaTestSupport.blockingSleep(.milliseconds(1))
+                    OSThread.sleep(for: .milliseconds(1))
                 }
             })
         for index in 0..<2 {
