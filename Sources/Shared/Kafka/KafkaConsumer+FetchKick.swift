@@ -24,6 +24,38 @@ extension KafkaConsumer {
         return max(s.lastMessageAt + fetchStallKick, s.lastFetchKickAt + fetchKickInterval)
     }
 
+    /// The poll thread's bookkeeping after a turn that read `count` messages of `bytes`, ending
+    /// with librdkafka's queue empty or not: whether that queue may have reached its bound since
+    /// the last fetch restart (`hasHeldBackSinceKick`).
+    /// - What the queue held between two moments it was empty: 90 % of the bound
+    ///   (`queued.max.messages.kbytes`) read means librdkafka may have stopped fetching.
+    /// - The first answer to a restart, when it came within ``fetchStallKick``: a restart's seeks
+    ///   reach librdkafka's broker threads one partition at a time, and a broker thread woken by
+    ///   the first may fetch its other partitions at their old version; their seeks then purge
+    ///   those messages from the queue after they counted towards its bound. So the queue can
+    ///   stop fetching after a fill that is mostly thrown away before it is read, and the
+    ///   90 % rule does not see it (a one-second stall in about one catch-up in ten here,
+    ///   docs/benchmarks.md). With brokers that answer that fast, a fetch found still in flight
+    ///   by the next restart is a few milliseconds old; a restart answered later (a distant
+    ///   broker) is left to the 90 % rule, so its fetches in flight are not thrown away.
+    static func noteTurn(
+        _ s: inout State, read count: Int, bytes: Int, queueEmpty: Bool, at now: ContinuousClock.Instant,
+        prefetchBytes: Int
+    ) {
+        if count > 0 {
+            s.lastMessageAt = now
+            if s.isAwaitingKickAnswer {
+                s.isAwaitingKickAnswer = false
+                if now - s.lastFetchKickAt <= fetchStallKick { s.hasHeldBackSinceKick = true }
+            }
+        }
+        s.bytesSinceQueueEmpty += bytes
+        if queueEmpty {
+            if s.bytesSinceQueueEmpty >= prefetchBytes / 10 * 9 { s.hasHeldBackSinceKick = true }
+            s.bytesSinceQueueEmpty = 0
+        }
+    }
+
     /// Ends librdkafka's fetch stall after a full queue. librdkafka 2.0.2 stops fetching once
     /// its queue is over `queued.max.messages.kbytes` and looks again only when its broker
     /// thread next wakes, up to a second later (later librdkafka documents this as
@@ -74,6 +106,7 @@ extension KafkaConsumer {
             else { return nil }
             s.lastFetchKickAt = now
             s.hasHeldBackSinceKick = false
+            s.isAwaitingKickAnswer = true
             s.fetchKicks += 1
             do throws(KafkaError) {
                 try client.seek(behind)

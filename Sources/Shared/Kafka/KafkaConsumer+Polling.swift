@@ -25,14 +25,7 @@ extension KafkaConsumer {
         let now = ContinuousClock.now
         if fresh.isEmpty { kickStalledFetches(now: now) }
         let (answers, pauseChange) = state.withLock { s in
-            if !fresh.isEmpty { s.lastMessageAt = now }
-            // What librdkafka's queue held between two moments it was empty: near its bound
-            // (`queued.max.messages.kbytes`) it may have stopped fetching (`kickStalledFetches`).
-            s.bytesSinceQueueEmpty += freshBytes
-            if isQueueEmpty {
-                if s.bytesSinceQueueEmpty >= prefetchBytes / 10 * 9 { s.hasHeldBackSinceKick = true }
-                s.bytesSinceQueueEmpty = 0
-            }
+            Self.noteTurn(&s, read: fresh.count, bytes: freshBytes, queueEmpty: isQueueEmpty, at: now, prefetchBytes: prefetchBytes)
             s.buffer.append(contentsOf: fresh)
             var answers: [(CheckedContinuation<[KafkaMessage], Never>, [KafkaMessage])] = []
             while let waiter = s.waiters.first, !s.buffer.isEmpty || waiter.deadline <= now {

@@ -53,6 +53,8 @@ public final class KafkaConsumer: Sendable {
         var bytesSinceQueueEmpty = 0
         /// How often `kickStalledFetches` restarted a stalled fetch.
         var fetchKicks = 0
+        /// A fetch restart was made and no message has been read since (`noteTurn`).
+        var isAwaitingKickAnswer = false
         /// Bumped whenever the application moves or stops fetching (pause, resume, rewind), so a
         /// fetch restart based on older positions is dropped.
         var positionEpoch = 0

@@ -69,6 +69,59 @@ import Testing
         #expect(KafkaConsumer.fetchKickDue(in: s) == nil)
     }
 
+    @Test func aFillOfNinetyPercentOfTheBoundBetweenTwoEmptyQueuesArmsTheRestart() {
+        let now = ContinuousClock.now
+        let bound = 1_024 * 1_024
+        var s = KafkaConsumer.State()
+        KafkaConsumer.noteTurn(&s, read: 1_000, bytes: bound / 2, queueEmpty: false, at: now, prefetchBytes: bound)
+        KafkaConsumer.noteTurn(&s, read: 1_000, bytes: bound / 2 - 1_000, queueEmpty: true, at: now, prefetchBytes: bound)
+        #expect(s.hasHeldBackSinceKick)
+        #expect(s.bytesSinceQueueEmpty == 0)
+        var low = KafkaConsumer.State()
+        KafkaConsumer.noteTurn(&low, read: 1_000, bytes: bound / 10 * 8, queueEmpty: true, at: now, prefetchBytes: bound)
+        #expect(!low.hasHeldBackSinceKick)
+        #expect(KafkaConsumer.fetchKickDue(in: low) == nil)
+    }
+
+    /// A restart's seeks reach the broker threads one partition at a time, so most of the fill
+    /// after it can be purged (older fetch version) before the poll thread reads it, while the
+    /// queue still stopped fetching at its bound: seen as a one-second stall in the bench's
+    /// catch-up. A restart answered that fast keeps the stall check armed, whatever was read.
+    @Test func aRestartAnsweredWithinTheStallTimeKeepsTheNextRestartArmed() {
+        let kick = ContinuousClock.now
+        let bound = 1_024 * 1_024
+        var s = KafkaConsumer.State()
+        s.lastFetchKickAt = kick
+        s.isAwaitingKickAnswer = true
+        KafkaConsumer.noteTurn(&s, read: 0, bytes: 0, queueEmpty: true, at: kick + .milliseconds(1), prefetchBytes: bound)
+        #expect(s.isAwaitingKickAnswer)  // nothing read yet: still waiting for the answer
+        #expect(!s.hasHeldBackSinceKick)
+        let answer = kick + .milliseconds(2)
+        KafkaConsumer.noteTurn(&s, read: 100, bytes: 40_000, queueEmpty: true, at: answer, prefetchBytes: bound)
+        #expect(!s.isAwaitingKickAnswer)
+        #expect(s.hasHeldBackSinceKick)
+        #expect(KafkaConsumer.fetchKickDue(in: s) == max(answer + KafkaConsumer.fetchStallKick, kick + KafkaConsumer.fetchKickInterval))
+    }
+
+    /// A restart answered later (a distant broker) is left to the 90 % rule, so the next
+    /// restart does not throw its fetches in flight away.
+    @Test func aRestartAnsweredLaterLeavesTheStallCheckToTheFill() {
+        let kick = ContinuousClock.now
+        let bound = 1_024 * 1_024
+        var s = KafkaConsumer.State()
+        s.lastFetchKickAt = kick
+        s.isAwaitingKickAnswer = true
+        KafkaConsumer.noteTurn(
+            &s, read: 100, bytes: 40_000, queueEmpty: true, at: kick + KafkaConsumer.fetchStallKick + .milliseconds(1),
+            prefetchBytes: bound)
+        #expect(!s.isAwaitingKickAnswer)
+        #expect(!s.hasHeldBackSinceKick)
+        #expect(KafkaConsumer.fetchKickDue(in: s) == nil)
+        // Only the first answer counts: more messages soon after do not arm it either.
+        KafkaConsumer.noteTurn(&s, read: 100, bytes: 40_000, queueEmpty: true, at: kick + .milliseconds(12), prefetchBytes: bound)
+        #expect(!s.hasHeldBackSinceKick)
+    }
+
     @Test func aConsumerThatHasReadEverythingIsNotKicked() async throws {
         let (cluster, topic) = try KafkaTestSupport.clusterWithTopic("no-kick", partitions: 2)
         try await produce(cluster, topic: topic, count: 50, size: 100)
