@@ -32,6 +32,7 @@ import Testing
         #expect(properties["ssl.ca.location"] == "/etc/ssl/kafka-ca.pem")
         #expect(properties["enable.auto.commit"] == "false")
         #expect(properties["enable.auto.offset.store"] == "false")
+        #expect(properties["fetch.wait.max.ms"] == "100")  // a pass-through value wins (below)
 
         let dlq = config.deadLetterProducerConfiguration.properties
         #expect(dlq["bootstrap.servers"] == "b1:9093,b2:9093")
