@@ -34,7 +34,7 @@ extension KafkaConsumer {
     ///   the first may fetch its other partitions at their old version; their seeks then purge
     ///   those messages from the queue after they counted towards its bound. So the queue can
     ///   stop fetching after a fill that is mostly thrown away before it is read, and the
-    ///   90 % rule does not see it (a one-second stall in about one catch-up in ten here,
+    ///   90 % rule does not see it (a one-second stall, traced in a bench catch-up:
     ///   docs/benchmarks.md). With brokers that answer that fast, a fetch found still in flight
     ///   by the next restart is a few milliseconds old; a restart answered later (a distant
     ///   broker) is left to the 90 % rule, so its fetches in flight are not thrown away.

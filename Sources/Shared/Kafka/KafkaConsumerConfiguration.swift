@@ -35,7 +35,7 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// for partitions at their end. librdkafka keeps one fetch in flight per broker, and a
     /// partition stopped at the prefetch bound is left out of the next one; if that fetch then
     /// holds only partitions at their end, the partitions behind wait it out. At 500 ms this
-    /// cost catch-ups a half-second stall in about one in twenty bench rounds (traced with
+    /// cost catch-ups a half-second stall in 3 or 4 of 89 bench rounds (traced with
     /// `debug=fetch`, docs/benchmarks.md); at 100 ms it is at most a tenth of a second, for
     /// ten idle fetches a second per broker instead of two. A broker answers a held fetch as
     /// soon as data arrives, so it does not add latency (librdkafka's mock cluster does not:

@@ -69,16 +69,31 @@ import Testing
         #expect(KafkaConsumer.fetchKickDue(in: s) == nil)
     }
 
+    /// The prefetch bound of the bookkeeping tests below (1 MiB, the consumer's default).
+    private static let bound = 1_024 * 1_024
+
+    /// One poll-thread turn for the bookkeeping tests: `count` messages of `bytes`.
+    private func turn(_ s: inout KafkaConsumer.State, read count: Int, bytes: Int, queueEmpty: Bool, at now: ContinuousClock.Instant) {
+        KafkaConsumer.noteTurn(&s, read: count, bytes: bytes, queueEmpty: queueEmpty, at: now, prefetchBytes: Self.bound)
+    }
+
+    /// The state right after a fetch restart at `kick`.
+    private func justKicked(at kick: ContinuousClock.Instant) -> KafkaConsumer.State {
+        var s = KafkaConsumer.State()
+        s.lastFetchKickAt = kick
+        s.isAwaitingKickAnswer = true
+        return s
+    }
+
     @Test func aFillOfNinetyPercentOfTheBoundBetweenTwoEmptyQueuesArmsTheRestart() {
         let now = ContinuousClock.now
-        let bound = 1_024 * 1_024
         var s = KafkaConsumer.State()
-        KafkaConsumer.noteTurn(&s, read: 1_000, bytes: bound / 2, queueEmpty: false, at: now, prefetchBytes: bound)
-        KafkaConsumer.noteTurn(&s, read: 1_000, bytes: bound / 2 - 1_000, queueEmpty: true, at: now, prefetchBytes: bound)
+        turn(&s, read: 1_000, bytes: Self.bound / 2, queueEmpty: false, at: now)
+        turn(&s, read: 1_000, bytes: Self.bound / 2 - 1_000, queueEmpty: true, at: now)
         #expect(s.hasHeldBackSinceKick)
         #expect(s.bytesSinceQueueEmpty == 0)
         var low = KafkaConsumer.State()
-        KafkaConsumer.noteTurn(&low, read: 1_000, bytes: bound / 10 * 8, queueEmpty: true, at: now, prefetchBytes: bound)
+        turn(&low, read: 1_000, bytes: Self.bound / 10 * 8, queueEmpty: true, at: now)
         #expect(!low.hasHeldBackSinceKick)
         #expect(KafkaConsumer.fetchKickDue(in: low) == nil)
     }
@@ -89,15 +104,12 @@ import Testing
     /// catch-up. A restart answered that fast keeps the stall check armed, whatever was read.
     @Test func aRestartAnsweredWithinTheStallTimeKeepsTheNextRestartArmed() {
         let kick = ContinuousClock.now
-        let bound = 1_024 * 1_024
-        var s = KafkaConsumer.State()
-        s.lastFetchKickAt = kick
-        s.isAwaitingKickAnswer = true
-        KafkaConsumer.noteTurn(&s, read: 0, bytes: 0, queueEmpty: true, at: kick + .milliseconds(1), prefetchBytes: bound)
+        var s = justKicked(at: kick)
+        turn(&s, read: 0, bytes: 0, queueEmpty: true, at: kick + .milliseconds(1))
         #expect(s.isAwaitingKickAnswer)  // nothing read yet: still waiting for the answer
         #expect(!s.hasHeldBackSinceKick)
         let answer = kick + .milliseconds(2)
-        KafkaConsumer.noteTurn(&s, read: 100, bytes: 40_000, queueEmpty: true, at: answer, prefetchBytes: bound)
+        turn(&s, read: 100, bytes: 40_000, queueEmpty: true, at: answer)
         #expect(!s.isAwaitingKickAnswer)
         #expect(s.hasHeldBackSinceKick)
         #expect(KafkaConsumer.fetchKickDue(in: s) == max(answer + KafkaConsumer.fetchStallKick, kick + KafkaConsumer.fetchKickInterval))
@@ -107,18 +119,13 @@ import Testing
     /// restart does not throw its fetches in flight away.
     @Test func aRestartAnsweredLaterLeavesTheStallCheckToTheFill() {
         let kick = ContinuousClock.now
-        let bound = 1_024 * 1_024
-        var s = KafkaConsumer.State()
-        s.lastFetchKickAt = kick
-        s.isAwaitingKickAnswer = true
-        KafkaConsumer.noteTurn(
-            &s, read: 100, bytes: 40_000, queueEmpty: true, at: kick + KafkaConsumer.fetchStallKick + .milliseconds(1),
-            prefetchBytes: bound)
+        var s = justKicked(at: kick)
+        turn(&s, read: 100, bytes: 40_000, queueEmpty: true, at: kick + KafkaConsumer.fetchStallKick + .milliseconds(1))
         #expect(!s.isAwaitingKickAnswer)
         #expect(!s.hasHeldBackSinceKick)
         #expect(KafkaConsumer.fetchKickDue(in: s) == nil)
         // Only the first answer counts: more messages soon after do not arm it either.
-        KafkaConsumer.noteTurn(&s, read: 100, bytes: 40_000, queueEmpty: true, at: kick + .milliseconds(12), prefetchBytes: bound)
+        turn(&s, read: 100, bytes: 40_000, queueEmpty: true, at: kick + .milliseconds(12))
         #expect(!s.hasHeldBackSinceKick)
     }
 
