@@ -111,8 +111,9 @@ bench_consumer_throughput() {
         # Progress from the daemon's own counter (a count(*) every 0.2 s would load the server
         # the consumer writes to); the table is counted once at the end. Every 0.5 s: at 0.1 s the
         # bench's own processes (mostly this loop's curl, awk and date) took ~7 % of the two
-        # cores while the consumer wrote, CPU the COPY baseline never shares (docs/benchmarks.md). The rate comes from the
-        # rows' own times, so the check's delay only moves the wall-clock figure.
+        # cores while the consumer wrote, CPU the COPY baseline never shares
+        # (docs/benchmarks.md). The rate comes from the rows' own times, so the check's delay
+        # only moves the wall-clock figure.
         while :; do
             kill -0 "$consumer_pid" 2>/dev/null || die "consumer exited (run/bench/consumer.log)"
             count=$(metric_value "$consumer_port" kafkatrace_consumer_orders_inserted_total || echo 0)
